@@ -1,0 +1,46 @@
+# Two commands for people: `make run` and `make test`. Both start with `make install`.
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := $(PYTHON)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test lint types test-sqlite test-postgres clean
+
+install: $(VENV)/.installed
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(VENV)/.installed: pyproject.toml uv.lock $(UV)
+	$(UV) sync --frozen
+	touch $@
+
+run: install
+	$(BIN)/samling migrate
+	$(BIN)/samling demo
+	$(BIN)/samling serve --host $(HOST) --port $(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+types: install
+	$(BIN)/mypy service tasks emails
+
+test-sqlite: install
+	SAMLING_TEST_DB=sqlite $(BIN)/pytest -q
+
+test-postgres: install
+	SAMLING_TEST_DB=postgres $(BIN)/pytest -q
+
+test: lint types test-sqlite test-postgres
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .mypy_cache .ruff_cache .pytest_cache

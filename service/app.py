@@ -1,0 +1,62 @@
+"""create_app(): routes, plugins, error handlers and the database lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.di import Provide
+from litestar.logging.config import StructLoggingConfig
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.plugins.structlog import StructlogConfig, StructlogPlugin
+
+from service.db.engine import database_url
+from service.db.tx import engine
+from service.lib.errors import EXCEPTION_HANDLERS
+from service.lib.middleware import request_id_middleware
+from service.networks.controller import MunicipalityController, NetworkController
+from service.ops.controller import health, ready
+from service.settings import Settings, SettingsError, load_settings
+from service.web.controller import home
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or load_settings()
+    if settings.database_url != database_url():
+        raise SettingsError("SAMLING_DATABASE_URL changed after start-up")
+
+    @asynccontextmanager
+    async def db_pool(app: Litestar) -> AsyncIterator[None]:
+        db = engine()
+        if db.engine_type == "postgres":
+            await db.start_connection_pool(max_size=10)
+        try:
+            yield
+        finally:
+            if db.engine_type == "postgres":
+                await db.close_connection_pool()
+
+    return Litestar(
+        route_handlers=[home, health, ready, NetworkController, MunicipalityController],
+        dependencies={"settings": Provide(lambda: settings, sync_to_thread=False)},
+        exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[request_id_middleware],
+        lifespan=[db_pool],
+        plugins=[
+            StructlogPlugin(
+                StructlogConfig(
+                    structlog_logging_config=StructLoggingConfig(log_exceptions="never"),
+                    enable_middleware_logging=False,
+                )
+            )
+        ],
+        openapi_config=OpenAPIConfig(
+            title="Samling",
+            version="1",
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin()],
+        ),
+        debug=False,
+    )

@@ -1,0 +1,15 @@
+"""The one Piccolo app: all tables and their migrations."""
+
+import os
+
+from piccolo.conf.apps import AppConfig, table_finder
+
+CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
+
+APP_CONFIG = AppConfig(
+    app_name="samling",
+    migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
+    table_classes=table_finder(modules=["service.db.tables"], exclude_imported=True),
+    migration_dependencies=[],
+    commands=[],
+)

@@ -1,0 +1,135 @@
+"""Domain errors and their mapping to RFC 9457 problem details."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+log = logging.getLogger("samling.errors")
+PROBLEM_JSON = "application/problem+json"
+
+TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    413: "Content Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Content",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+
+
+class DomainError(Exception):
+    """A rule said no. Services raise it; the API turns it into problem+json."""
+
+    status_code = 400
+
+    def __init__(self, detail: str, *, field: str | None = None, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.field = field
+        self.extra = extra
+
+
+class BadInput(DomainError):
+    status_code = 400
+
+
+class Invalid(DomainError):
+    status_code = 422
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+class Forbidden(DomainError):
+    status_code = 403
+
+
+class Conflict(DomainError):
+    status_code = 409
+
+
+def request_id(request: Request[Any, Any, Any]) -> str:
+    rid = request.scope.get("state", {}).get("request_id")
+    return rid or uuid.uuid4().hex
+
+
+def problem(
+    request: Request[Any, Any, Any],
+    status: int,
+    detail: str,
+    **extra: Any,
+) -> Response[dict[str, Any]]:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        "request_id": request_id(request),
+    }
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return Response(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def _validation_detail(exc: ValidationException) -> tuple[str, list[dict[str, Any]]]:
+    errors: list[dict[str, Any]] = []
+    if isinstance(exc.extra, list):
+        errors = [e for e in exc.extra if isinstance(e, dict)]
+    if errors:
+        parts = []
+        for e in errors:
+            key = e.get("key")
+            msg = e.get("message", "invalid value")
+            parts.append(f"{key}: {msg}" if key else str(msg))
+        return "Invalid input: " + "; ".join(parts), errors
+    return exc.detail or "Invalid input", errors
+
+
+def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    return problem(request, exc.status_code, exc.detail, field=exc.field, **exc.extra)
+
+
+def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    if isinstance(exc, ValidationException):
+        detail, errors = _validation_detail(exc)
+        return problem(request, 400, detail, errors=errors or None)
+    status = exc.status_code
+    detail = exc.detail or TITLES.get(status, "Error")
+    if status == 404 and detail == "Not Found":
+        detail = f"Nothing is found at {request.url.path}"
+    if status == 405:
+        detail = f"{request.method} is not allowed on {request.url.path}"
+    headers = dict(exc.headers or {})
+    response = problem(request, status, detail)
+    response.headers.update(headers)
+    return response
+
+
+def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    rid = request_id(request)
+    log.error("unhandled error request_id=%s path=%s", rid, request.url.path, exc_info=exc)
+    return problem(
+        request,
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        f"Something went wrong on our side. Quote request id {rid} when reporting it.",
+    )
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    DomainError: handle_domain_error,
+    HTTPException: handle_http_exception,
+    Exception: handle_unexpected,
+}

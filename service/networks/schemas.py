@@ -1,0 +1,44 @@
+"""Wire shapes for networks, counties and municipalities."""
+
+from __future__ import annotations
+
+import msgspec
+
+
+class CountyOut(msgspec.Struct):
+    number: str
+    name: str
+
+
+class MunicipalityOut(msgspec.Struct):
+    number: str
+    name: str
+    county: str | None
+    county_number: str | None
+    org_number: str | None
+
+
+class CoordinatorOut(msgspec.Struct):
+    name: str
+    email: str
+
+
+class MemberOut(msgspec.Struct):
+    municipality: str
+    name: str
+    status: str
+    member_since: str | None = None
+
+
+class NetworkOut(msgspec.Struct):
+    slug: str
+    name: str
+    description: str
+    counties: list[str]
+    county_numbers: list[str]
+    coordinators: list[CoordinatorOut]
+    member_count: int
+
+
+class NetworkDetail(NetworkOut):
+    members: list[MemberOut] = msgspec.field(default_factory=list)

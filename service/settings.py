@@ -1,0 +1,147 @@
+"""Settings: every SAMLING_* environment variable, validated once at start-up."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from email.utils import parseaddr
+from pathlib import Path
+from urllib.parse import urlsplit
+
+VAR_DIR = Path(os.environ.get("SAMLING_VAR_DIR", "var"))
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+SMTP_SCHEMES = {"smtp", "smtp+starttls", "smtps"}
+
+
+class SettingsError(ValueError):
+    """A bad configuration value; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    redis_url: str | None
+    smtp_url: str | None
+    mail_from: str
+    base_url: str
+    secret_key: str
+    env: str
+    var_dir: Path
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite:")
+
+    @property
+    def sqlite_path(self) -> Path:
+        return sqlite_path(self.database_url)
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.var_dir / "mail"
+
+
+def sqlite_path(url: str) -> Path:
+    """`sqlite:///var/x.db` is relative, `sqlite:////abs/x.db` absolute."""
+    return Path(url.removeprefix("sqlite:///"))
+
+
+def _check_database_url(url: str) -> str:
+    if url.startswith("sqlite:///") and len(url) > len("sqlite:///"):
+        if url.endswith(":memory:"):
+            raise SettingsError("SAMLING_DATABASE_URL: in-memory SQLite is not supported")
+        return url
+    parts = urlsplit(url)
+    if parts.scheme in {"postgresql", "postgres"} and parts.hostname and parts.path.strip("/"):
+        return url
+    raise SettingsError(
+        "SAMLING_DATABASE_URL must be sqlite:///PATH or postgresql://user@host:port/db, "
+        f"got {url!r}"
+    )
+
+
+def _check_redis_url(url: str | None) -> str | None:
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in {"redis", "rediss"} or not parts.hostname:
+        raise SettingsError(f"SAMLING_REDIS_URL must be redis://host:port/db, got {url!r}")
+    return url
+
+
+def _check_smtp_url(url: str | None) -> str | None:
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in SMTP_SCHEMES or not parts.hostname:
+        raise SettingsError(
+            "SAMLING_SMTP_URL must be smtp://host:port, smtp+starttls://user:pass@host:587 "
+            f"or smtps://user:pass@host:465, got {url!r}"
+        )
+    try:
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError as exc:
+        raise SettingsError(f"SAMLING_SMTP_URL has a bad port: {url!r}") from exc
+    return url
+
+
+def _check_mail_from(value: str) -> str:
+    _, address = parseaddr(value)
+    if "@" not in address or address.startswith("@") or address.endswith("@"):
+        raise SettingsError(f"SAMLING_MAIL_FROM must be an e-mail address, got {value!r}")
+    return value
+
+
+def _check_base_url(url: str, production: bool) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise SettingsError(f"SAMLING_BASE_URL must be an http(s) URL, got {url!r}")
+    if production and parts.scheme == "http" and parts.hostname not in LOCAL_HOSTS:
+        raise SettingsError("SAMLING_BASE_URL must use https:// when SAMLING_ENV=production")
+    return url.rstrip("/")
+
+
+def _secret_key(value: str | None, production: bool, var_dir: Path) -> str:
+    if production:
+        if not value:
+            raise SettingsError("SAMLING_SECRET_KEY is required when SAMLING_ENV=production")
+        if len(value) < 32:
+            raise SettingsError("SAMLING_SECRET_KEY must be at least 32 characters")
+        if (var_dir / "secret_key").exists() and (var_dir / "secret_key").read_text() == value:
+            raise SettingsError("SAMLING_SECRET_KEY must not be the generated development key")
+        return value
+    if value:
+        return value
+    key_file = var_dir / "secret_key"
+    if not key_file.exists():
+        var_dir.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_urlsafe(48))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Read and validate the environment; raise SettingsError naming the variable."""
+    env = dict(os.environ if environ is None else environ)
+    mode = env.get("SAMLING_ENV", "development")
+    if mode not in {"development", "production"}:
+        raise SettingsError(f"SAMLING_ENV must be development or production, got {mode!r}")
+    production = mode == "production"
+    var_dir = Path(env.get("SAMLING_VAR_DIR", str(VAR_DIR)))
+    return Settings(
+        database_url=_check_database_url(
+            env.get("SAMLING_DATABASE_URL") or f"sqlite:///{var_dir}/samling.db"
+        ),
+        redis_url=_check_redis_url(env.get("SAMLING_REDIS_URL")),
+        smtp_url=_check_smtp_url(env.get("SAMLING_SMTP_URL")),
+        mail_from=_check_mail_from(env.get("SAMLING_MAIL_FROM", "Samling <noreply@localhost>")),
+        base_url=_check_base_url(env.get("SAMLING_BASE_URL", "http://127.0.0.1:8000"), production),
+        secret_key=_secret_key(env.get("SAMLING_SECRET_KEY"), production, var_dir),
+        env=mode,
+        var_dir=var_dir,
+    )

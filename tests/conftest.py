@@ -1,0 +1,114 @@
+"""Test set-up: one database per run (SQLite file or a fresh PostgreSQL database).
+
+SAMLING_TEST_DB=sqlite|postgres picks the engine. A requested engine that cannot be
+reached fails the run at once; it is never skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import sys
+import tempfile
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+ENGINE = os.environ.get("SAMLING_TEST_DB", "sqlite")
+PG_ADMIN_URL = os.environ.get(
+    "SAMLING_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+_state: dict[str, str] = {}
+
+
+async def _pg_admin(sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(PG_ADMIN_URL, timeout=5)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def pg_url(dbname: str) -> str:
+    base, _, _ = PG_ADMIN_URL.rpartition("/")
+    return f"{base}/{dbname}"
+
+
+def create_pg_database() -> str:
+    name = f"samling_test_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    return name
+
+
+def drop_pg_database(name: str) -> None:
+    asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    tmp = tempfile.mkdtemp(prefix="samling-test-")
+    _state["tmp"] = tmp
+    os.environ["SAMLING_VAR_DIR"] = f"{tmp}/var"
+    for var in ("SAMLING_REDIS_URL", "SAMLING_SMTP_URL", "SAMLING_ENV", "SAMLING_SECRET_KEY"):
+        os.environ.pop(var, None)
+    if ENGINE == "sqlite":
+        os.environ["SAMLING_DATABASE_URL"] = f"sqlite:///{tmp}/samling.db"
+    elif ENGINE == "postgres":
+        try:
+            name = create_pg_database()
+        except Exception as exc:
+            pytest.exit(
+                f"PostgreSQL is required for SAMLING_TEST_DB=postgres and is not reachable at "
+                f"{PG_ADMIN_URL}: {exc}",
+                returncode=3,
+            )
+        _state["pg_db"] = name
+        os.environ["SAMLING_DATABASE_URL"] = pg_url(name)
+    else:
+        pytest.exit(f"SAMLING_TEST_DB must be sqlite or postgres, got {ENGINE!r}", returncode=4)
+    print(f"\nsamling tests on {ENGINE}: {os.environ['SAMLING_DATABASE_URL']}", file=sys.stderr)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if "pg_db" in _state:
+        drop_pg_database(_state["pg_db"])
+    if "tmp" in _state:
+        shutil.rmtree(_state["tmp"], ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+async def migrated() -> None:
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    from service.networks.demo import load_demo
+
+    result = await run_forwards(app_name="all")
+    assert result.success, result.message
+    await load_demo()
+
+
+@pytest.fixture(scope="session")
+async def app(migrated: None) -> AsyncIterator[object]:
+    from service.app import create_app
+
+    application = create_app()
+    async with application.lifespan():
+        yield application
+
+
+@pytest.fixture
+async def client(app: object) -> AsyncIterator[object]:
+    import httpx
+
+    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+@pytest.fixture
+def samling_bin() -> Path:
+    return Path(sys.executable).with_name("samling")
