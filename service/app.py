@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
+
+import structlog
 
 from litestar import Litestar
 from litestar.di import Provide
@@ -21,6 +26,18 @@ from service.ops.controller import health, ready
 from service.settings import Settings, SettingsError, load_settings
 from service.web.controller import home
 
+log = structlog.get_logger("samling.app")
+
+
+async def _start_pool(db: Any, retry_s: float = 2.0) -> None:
+    while True:
+        try:
+            await db.start_connection_pool(max_size=10)
+            return
+        except (OSError, asyncio.TimeoutError) as exc:
+            log.warning("database not reachable; retrying", error=str(exc))
+            await asyncio.sleep(retry_s)
+
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
@@ -30,13 +47,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
     @asynccontextmanager
     async def db_pool(app: Litestar) -> AsyncIterator[None]:
         db = engine()
-        if db.engine_type == "postgres":
-            await db.start_connection_pool(max_size=10)
+        if db.engine_type != "postgres":
+            yield
+            return
+        # Start even when PostgreSQL is down: /ready says so, and the pool follows later.
+        starter = asyncio.create_task(_start_pool(db))
         try:
             yield
         finally:
-            if db.engine_type == "postgres":
-                await db.close_connection_pool()
+            starter.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await starter
+            await db.close_connection_pool()
 
     return Litestar(
         route_handlers=[home, health, ready, NetworkController, MunicipalityController],

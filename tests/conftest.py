@@ -96,8 +96,20 @@ async def app(migrated: None) -> AsyncIterator[object]:
     from service.app import create_app
 
     application = create_app()
-    async with application.lifespan():
-        yield application
+    # The lifespan runs in a task of its own: pytest-asyncio may set up and tear down
+    # a fixture in different tasks, and the lifespan's cancel scope forbids that.
+    started, stop = asyncio.Event(), asyncio.Event()
+
+    async def run() -> None:
+        async with application.lifespan():
+            started.set()
+            await stop.wait()
+
+    task = asyncio.create_task(run())
+    await asyncio.wait_for(started.wait(), 30)
+    yield application
+    stop.set()
+    await task
 
 
 @pytest.fixture

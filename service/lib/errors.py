@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import logging
 import uuid
 from typing import Any
 
+import structlog
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-log = logging.getLogger("samling.errors")
+log = structlog.get_logger("samling.errors")
 PROBLEM_JSON = "application/problem+json"
 
 TITLES = {
@@ -120,7 +120,7 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
 
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     rid = request_id(request)
-    log.error("unhandled error request_id=%s path=%s", rid, request.url.path, exc_info=exc)
+    log.error("unhandled error", request_id=rid, path=request.url.path, exc_info=exc)
     return problem(
         request,
         HTTP_500_INTERNAL_SERVER_ERROR,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from litestar import Controller, get
-from litestar.params import Parameter
+from litestar.params import FromPath, Parameter
 
 from service.networks import service
 from service.networks.schemas import MunicipalityOut, NetworkDetail, NetworkOut
@@ -18,7 +18,7 @@ class NetworkController(Controller):
         return await service.list_networks()
 
     @get("/{slug:str}", summary="One network with its member municipalities")
-    async def get_network(self, slug: str) -> NetworkDetail:
+    async def get_network(self, slug: FromPath[str]) -> NetworkDetail:
         return await service.get_network(slug)
 
 

@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 from litestar import Request, Response, get
+from litestar.di import NamedDependency
 
 from service.db.tx import engine
 from service.lib.errors import problem
@@ -34,7 +35,9 @@ async def _check_redis(url: str) -> None:
 
 
 @get("/ready", tags=["operations"], summary="Readiness: database (and Redis) answer")
-async def ready(request: Request[Any, Any, Any], settings: Settings) -> Response[Any]:
+async def ready(
+    request: Request[Any, Any, Any], settings: NamedDependency[Settings]
+) -> Response[Any]:
     checks: dict[str, str] = {}
     failing: list[str] = []
     parts: list[tuple[str, Any]] = [("database", _check_database())]

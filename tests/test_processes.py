@@ -1,0 +1,88 @@
+"""`samling serve` as a real process: /health, and /ready when a part is down."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def serving(samling_bin: Path, **env: str) -> Iterator[str]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [str(samling_bin), "serve", "--port", str(port)],
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                out = proc.stdout.read().decode() if proc.stdout else ""
+                raise AssertionError(f"samling serve exited with {proc.returncode}: {out}")
+            try:
+                httpx.get(f"{base}/health", timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+
+
+def test_serve_answers_health_and_the_api(migrated, samling_bin):
+    with serving(samling_bin) as base:
+        assert httpx.get(f"{base}/health").json() == {"status": "ok"}
+        assert httpx.get(f"{base}/ready").status_code == 200
+        assert len(httpx.get(f"{base}/api/v1/networks").json()) == 6
+
+
+def test_ready_is_503_naming_the_database_when_it_is_unreachable(samling_bin):
+    closed = f"postgresql://postgres@127.0.0.1:{free_port()}/nowhere"
+    with serving(samling_bin, SAMLING_DATABASE_URL=closed) as base:
+        assert httpx.get(f"{base}/health").status_code == 200
+        r = httpx.get(f"{base}/ready", timeout=15)
+        assert r.status_code == 503
+        assert r.headers["content-type"].startswith("application/problem+json")
+        assert "database" in r.json()["detail"]
+        assert r.json()["checks"]["database"].startswith("failing")
+
+
+def test_ready_is_503_naming_redis_when_it_is_unreachable(migrated, samling_bin):
+    closed = f"redis://127.0.0.1:{free_port()}/0"
+    with serving(samling_bin, SAMLING_REDIS_URL=closed) as base:
+        r = httpx.get(f"{base}/ready", timeout=15)
+        assert r.status_code == 503
+        assert "redis" in r.json()["detail"]
+        assert r.json()["checks"]["database"] == "ok"
+
+
+def test_bad_setting_stops_serve_with_one_line(samling_bin):
+    r = subprocess.run(
+        [str(samling_bin), "serve", "--port", str(free_port())],
+        env={**os.environ, "SAMLING_BASE_URL": "not a url"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert r.returncode != 0
+    assert r.stderr.strip().count("\n") == 0
+    assert "SAMLING_BASE_URL" in r.stderr
