@@ -9,7 +9,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import structlog
-
 from litestar import Litestar
 from litestar.di import Provide
 from litestar.logging.config import StructLoggingConfig
@@ -34,7 +33,7 @@ async def _start_pool(db: Any, retry_s: float = 2.0) -> None:
         try:
             await db.start_connection_pool(max_size=10)
             return
-        except (OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, OSError) as exc:
             log.warning("database not reachable; retrying", error=str(exc))
             await asyncio.sleep(retry_s)
 
