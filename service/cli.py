@@ -39,8 +39,11 @@ async def _migrate() -> None:
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
     out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        result = await run_forwards(app_name="all")
+    try:
+        with contextlib.redirect_stdout(out):
+            result = await run_forwards(app_name="all")
+    except Exception as exc:
+        raise CliError(f"migration failed: {type(exc).__name__}: {exc}") from exc
     if not result.success:
         raise CliError(f"migration failed: {result.message or out.getvalue().strip()}")
     print("migrations: up to date")

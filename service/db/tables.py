@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from piccolo.columns import (
     JSON,
+    Boolean,
+    Bytea,
     Date,
+    Integer,
     ForeignKey,
     Serial,
     Text,
@@ -88,7 +91,102 @@ class AuditEvent(Table):
     request_id = Varchar(length=64, null=True, default=None)
 
 
+class User(Table, tablename="samling_user"):
+    """A person. The e-mail is stored lower-cased and unique."""
+
+    id = Serial(primary_key=True)
+    email = Varchar(length=254, unique=True)
+    name = Varchar(length=200)
+    municipality = ForeignKey(references=Municipality, null=True)
+    language = Varchar(length=2, default="nb")
+    active = Boolean(default=False)
+    email_confirmed_at = Timestamptz(null=True, default=None)
+    approved_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_login_at = Timestamptz(null=True, default=None)
+
+
+class RoleGrant(Table):
+    """A role beyond participant: admin, finance, or coordinator of one network."""
+
+    id = Serial(primary_key=True)
+    user = ForeignKey(references=User)
+    role = Varchar(length=20)
+    network = ForeignKey(references=Network, null=True)
+    granted_at = Timestamptz(default=TimestamptzNow())
+    granted_by = Varchar(length=254, default="")
+
+
+class LoginToken(Table):
+    """A one-time link (login or sign-up confirmation); only its hash is kept."""
+
+    id = Serial(primary_key=True)
+    token_hash = Varchar(length=64, unique=True)
+    user = ForeignKey(references=User)
+    purpose = Varchar(length=10, default="login")
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+
+
+class ApiToken(Table):
+    """A personal API token for `Authorization: Bearer`; only its hash is kept."""
+
+    id = Serial(primary_key=True)
+    user = ForeignKey(references=User)
+    label = Varchar(length=100, default="")
+    token_hash = Varchar(length=64, unique=True)
+    prefix = Varchar(length=12)
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_used_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)
+
+
+class SessionData(Table):
+    """Server-side session store (used when Redis is not configured)."""
+
+    id = Serial(primary_key=True)
+    key = Varchar(length=200, unique=True)
+    value = Bytea()
+    expires_at = Timestamptz(null=True, default=None)
+
+
+class RateCounter(Table):
+    """Fixed-window request counters for rate limits (when Redis is not configured)."""
+
+    id = Serial(primary_key=True)
+    key = Varchar(length=200, unique=True)
+    window_start = Timestamptz()
+    count = Integer(default=0)
+
+
+class OutboxMessage(Table):
+    """One mail to send, written in the transaction of the change that causes it."""
+
+    id = Serial(primary_key=True)
+    kind = Varchar(length=60)
+    recipient = Varchar(length=254)
+    language = Varchar(length=2, default="nb")
+    context = JSON(default="{}")
+    idempotency_key = Varchar(length=200, unique=True)
+    message_id = Varchar(length=255)
+    status = Varchar(length=10, default="queued")
+    attempts = Integer(default=0)
+    last_error = Text(null=True, default=None)
+    next_attempt_at = Timestamptz(default=TimestamptzNow())
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    sent_at = Timestamptz(null=True, default=None)
+
+
 __all__ = [
+    "ApiToken",
+    "LoginToken",
+    "OutboxMessage",
+    "RateCounter",
+    "RoleGrant",
+    "SessionData",
+    "User",
     "AuditEvent",
     "County",
     "Municipality",

@@ -30,7 +30,7 @@ async def constraints_and_triggers():
 
 
 
-ID = "2026-11-24T02:20:00:000000"
+ID = "2026-11-24T02:12:50:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "Unique pairs and append-only audit log"
 
