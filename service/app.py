@@ -6,16 +6,27 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 import structlog
 from litestar import Litestar
 from litestar.di import Provide
 from litestar.logging.config import StructLoggingConfig
+from litestar.middleware.base import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.structlog import StructlogConfig, StructlogPlugin
 
+from service.accounts.controller import (
+    AdminUserController,
+    ApprovalController,
+    AuthController,
+    MeController,
+    follow_login_link,
+)
+from service.accounts.kv import RateLimiter, SessionStore, close_redis_clients
+from service.accounts.middleware import auth_middleware
 from service.db.engine import database_url
 from service.db.tx import engine
 from service.lib.errors import EXCEPTION_HANDLERS
@@ -23,7 +34,9 @@ from service.lib.middleware import request_id_middleware
 from service.networks.controller import MunicipalityController, NetworkController
 from service.ops.controller import health, ready
 from service.settings import Settings, SettingsError, load_settings
-from service.web.controller import home
+from service.web.controller import home, login_page, login_submit
+
+SESSION_MAX_AGE = timedelta(days=14)
 
 log = structlog.get_logger("samling.app")
 
@@ -59,12 +72,42 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 await starter
             await db.close_connection_pool()
 
+    @asynccontextmanager
+    async def redis_clients(app: Litestar) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await close_redis_clients()
+
+    sessions = SessionStore(settings.redis_url, max_age=SESSION_MAX_AGE)
+    limiter = RateLimiter(settings.redis_url)
+
     return Litestar(
-        route_handlers=[home, health, ready, NetworkController, MunicipalityController],
-        dependencies={"settings": Provide(lambda: settings, sync_to_thread=False)},
+        route_handlers=[
+            home,
+            login_page,
+            login_submit,
+            health,
+            ready,
+            follow_login_link,
+            AuthController,
+            MeController,
+            AdminUserController,
+            ApprovalController,
+            NetworkController,
+            MunicipalityController,
+        ],
+        dependencies={
+            "settings": Provide(lambda: settings, sync_to_thread=False),
+            "sessions": Provide(lambda: sessions, sync_to_thread=False),
+            "limiter": Provide(lambda: limiter, sync_to_thread=False),
+        },
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[request_id_middleware],
-        lifespan=[db_pool],
+        middleware=[
+            request_id_middleware,
+            DefineMiddleware(auth_middleware, settings=settings, sessions=sessions),
+        ],
+        lifespan=[db_pool, redis_clients],
         plugins=[
             StructlogPlugin(
                 StructlogConfig(

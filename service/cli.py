@@ -9,6 +9,7 @@ import io
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from service.settings import Settings, SettingsError, load_settings
 
@@ -27,6 +28,31 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("migrate", help="apply all pending migrations")
     sub.add_parser("demo", help="load demo data (idempotent)")
+
+    user = sub.add_parser("user", help="manage users")
+    user_sub = user.add_subparsers(dest="what", required=True)
+    add = user_sub.add_parser("add", help="create a user (or grant roles to an existing one)")
+    add.add_argument("email")
+    add.add_argument("--name", required=True)
+    add.add_argument("--municipality", default=None, help="SSB number, e.g. 4204")
+    add.add_argument(
+        "--role",
+        dest="roles",
+        action="extend",
+        nargs="+",
+        default=[],
+        help="admin | finance | coordinator:<network-slug>",
+    )
+    add.add_argument("--language", choices=["nb", "en"], default="nb")
+
+    token = sub.add_parser("token", help="API tokens")
+    token_sub = token.add_subparsers(dest="what", required=True)
+    create = token_sub.add_parser("create", help="print one new API token")
+    create.add_argument("email")
+    create.add_argument("--label", default="cli")
+
+    link = sub.add_parser("login-link", help="print a one-time login URL")
+    link.add_argument("email")
 
     imp = sub.add_parser("import", help="import reference data")
     imp_sub = imp.add_subparsers(dest="what", required=True)
@@ -78,6 +104,48 @@ async def _import_municipalities(path: Path, raw: bytes) -> None:
     )
 
 
+async def _user_add(args: argparse.Namespace) -> None:
+    from service.accounts import service
+    from service.db.tx import atomic
+
+    existing = await service.user_id_by_email(args.email)
+    if existing is None:
+        user_id = await service.create_user(
+            args.email, args.name, args.municipality, args.roles, "samling cli", args.language
+        )
+        print(f"created user {args.email.strip().lower()} (id {user_id})")
+        return
+    async with atomic():
+        await service.grant_roles(existing, args.roles, "samling cli")
+    roles = ", ".join(await service.roles_of(existing)) or "participant"
+    print(f"user {args.email.strip().lower()} exists (id {existing}); roles: {roles}")
+
+
+async def _token_create(email: str, label: str) -> None:
+    from service.accounts import service
+
+    user_id = await service.user_id_by_email(email)
+    if user_id is None:
+        raise CliError(f"no user with e-mail {email}")
+    token = await service.create_api_token(user_id, label, "samling cli")
+    print(token["token"])
+
+
+async def _login_link(email: str, base_url: str) -> None:
+    from service.accounts import service
+
+    print(await service.create_login_link(email, base_url))
+
+
+def _run(coro: Any) -> None:
+    from service.lib.errors import DomainError
+
+    try:
+        asyncio.run(coro)
+    except DomainError as exc:
+        raise CliError(exc.detail) from exc
+
+
 def _serve(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
@@ -96,15 +164,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "serve":
             _serve(settings, args.host, args.port)
         elif args.command == "migrate":
-            asyncio.run(_migrate())
+            _run(_migrate())
         elif args.command == "demo":
-            asyncio.run(_demo())
+            _run(_demo())
+        elif args.command == "user":
+            _run(_user_add(args))
+        elif args.command == "token":
+            _run(_token_create(args.email, args.label))
+        elif args.command == "login-link":
+            _run(_login_link(args.email, settings.base_url))
         elif args.command == "import":
             try:
                 raw = args.file.read_bytes()
             except OSError as exc:
                 raise CliError(f"cannot read {args.file}: {exc.strerror}") from exc
-            asyncio.run(_import_municipalities(args.file, raw))
+            _run(_import_municipalities(args.file, raw))
     except (SettingsError, CliError) as exc:
         print(f"samling: {exc}", file=sys.stderr)
         return 1

@@ -7,8 +7,8 @@ from piccolo.columns import (
     Boolean,
     Bytea,
     Date,
-    Integer,
     ForeignKey,
+    Integer,
     Serial,
     Text,
     Timestamptz,
@@ -157,7 +157,7 @@ class RateCounter(Table):
     id = Serial(primary_key=True)
     key = Varchar(length=200, unique=True)
     window_start = Timestamptz()
-    count = Integer(default=0)
+    hits = Integer(default=0)
 
 
 class OutboxMessage(Table):
@@ -181,17 +181,17 @@ class OutboxMessage(Table):
 
 __all__ = [
     "ApiToken",
-    "LoginToken",
-    "OutboxMessage",
-    "RateCounter",
-    "RoleGrant",
-    "SessionData",
-    "User",
     "AuditEvent",
     "County",
+    "LoginToken",
     "Municipality",
     "MunicipalityDomain",
     "Network",
     "NetworkCounty",
     "NetworkMembership",
+    "OutboxMessage",
+    "RateCounter",
+    "RoleGrant",
+    "SessionData",
+    "User",
 ]

@@ -99,7 +99,10 @@ def _validation_detail(exc: ValidationException) -> tuple[str, list[dict[str, An
 
 
 def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
-    return problem(request, exc.status_code, exc.detail, field=exc.field, **exc.extra)
+    response = problem(request, exc.status_code, exc.detail, field=exc.field, **exc.extra)
+    if "retry_after" in exc.extra:
+        response.headers["Retry-After"] = str(exc.extra["retry_after"])
+    return response
 
 
 def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
-from litestar import Controller, get
-from litestar.params import FromPath, Parameter
+from typing import Any
 
-from service.networks import service
-from service.networks.schemas import MunicipalityOut, NetworkDetail, NetworkOut
+from litestar import Controller, Request, Response, get, patch, post, put
+from litestar.params import FromPath, JSONBody, Parameter
+
+from service.accounts.controller import me_of
+from service.accounts.guards import current_user, finance_or_admin, signed_in
+from service.networks import membership, service
+from service.networks.schemas import (
+    MemberOut,
+    MembershipIn,
+    MunicipalityDetail,
+    MunicipalityOut,
+    MunicipalityPatch,
+    NetworkDetail,
+    NetworkOut,
+)
 
 
 class NetworkController(Controller):
@@ -21,6 +33,27 @@ class NetworkController(Controller):
     async def get_network(self, slug: FromPath[str]) -> NetworkDetail:
         return await service.get_network(slug)
 
+    @post("/{slug:str}/interest", guards=[signed_in], summary="My municipality asks to join")
+    async def interest(
+        self, request: Request[Any, Any, Any], slug: FromPath[str]
+    ) -> Response[MemberOut]:
+        member, created = await membership.express_interest(me_of(request), slug)
+        return Response(member, status_code=201 if created else 200)
+
+    @put(
+        "/{slug:str}/members/{municipality:str}",
+        guards=[signed_in],
+        summary="Set a municipality's membership (coordinator of the network, admin)",
+    )
+    async def set_member(
+        self,
+        request: Request[Any, Any, Any],
+        slug: FromPath[str],
+        municipality: FromPath[str],
+        data: JSONBody[MembershipIn],
+    ) -> MemberOut:
+        return await membership.set_membership(me_of(request), slug, municipality, data.status)
+
 
 class MunicipalityController(Controller):
     path = "/api/v1/municipalities"
@@ -34,3 +67,22 @@ class MunicipalityController(Controller):
         ),
     ) -> list[MunicipalityOut]:
         return await service.list_municipalities(county)
+
+    @get("/{number:str}", summary="One municipality (bank account and domains included)")
+    async def get_municipality(
+        self, request: Request[Any, Any, Any], number: FromPath[str]
+    ) -> MunicipalityDetail:
+        detail = await membership.municipality_detail(number)
+        user = current_user(request)
+        if user is None or not (user.is_admin or user.is_finance):
+            detail.bank_account = None  # payment details are for finance and admins
+        return detail
+
+    @patch("/{number:str}", guards=[finance_or_admin], summary="Set bank account or e-mail domains")
+    async def update_municipality(
+        self,
+        request: Request[Any, Any, Any],
+        number: FromPath[str],
+        data: JSONBody[MunicipalityPatch],
+    ) -> MunicipalityDetail:
+        return await membership.update_municipality(me_of(request), number, data)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
 import msgspec
 
 
@@ -42,3 +44,17 @@ class NetworkOut(msgspec.Struct):
 
 class NetworkDetail(NetworkOut):
     members: list[MemberOut] = msgspec.field(default_factory=list)
+
+
+class MembershipIn(msgspec.Struct, forbid_unknown_fields=True):
+    status: Literal["member", "withdrawn"]
+
+
+class MunicipalityPatch(msgspec.Struct, forbid_unknown_fields=True):
+    bank_account: Annotated[str, msgspec.Meta(max_length=20)] | None = None
+    email_domains: list[Annotated[str, msgspec.Meta(max_length=253)]] | None = None
+
+
+class MunicipalityDetail(MunicipalityOut):
+    bank_account: str | None = None
+    email_domains: list[str] = msgspec.field(default_factory=list)

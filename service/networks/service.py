@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from service.db.tables import County, Municipality, Network, NetworkCounty, NetworkMembership
+from service.db.tables import (
+    County,
+    Municipality,
+    Network,
+    NetworkCounty,
+    NetworkMembership,
+    RoleGrant,
+)
 from service.lib.errors import NotFound
 from service.networks.schemas import (
     CoordinatorOut,
@@ -38,8 +45,20 @@ async def _member_counts() -> dict[int, int]:
 
 
 async def _coordinators(network_ids: list[int]) -> dict[int, list[CoordinatorOut]]:
-    """Coordinators of each network; filled in once accounts exist."""
-    return {}
+    """Active coordinators of each network, by name."""
+    rows = await (
+        RoleGrant.select(RoleGrant.network, RoleGrant.user.name, RoleGrant.user.email)
+        .where(
+            (RoleGrant.role == "coordinator")
+            & RoleGrant.network.is_in(network_ids or [-1])
+            & (RoleGrant.user.active == True)  # noqa: E712
+        )
+        .order_by(RoleGrant.user.name)
+    )
+    out: dict[int, list[CoordinatorOut]] = defaultdict(list)
+    for r in rows:
+        out[r["network"]].append(CoordinatorOut(name=r["user.name"], email=r["user.email"]))
+    return out
 
 
 def _network_out(

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from html import escape
+from typing import Any
 
-from litestar import MediaType, get
+from litestar import MediaType, Request, Response, get, post
+from litestar.di import NamedDependency
 
+from service.accounts import service as accounts
+from service.accounts.controller import TooManyRequests, limit
+from service.accounts.kv import RateLimiter
 from service.networks import service as networks
+from service.settings import Settings
+from service.web import pages
 
 
 @get("/", media_type=MediaType.HTML, include_in_schema=False)
@@ -21,5 +28,29 @@ async def home() -> str:
         "<title>Samling</title></head><body><h1>Samling</h1>"
         "<p>Nettverkssamlinger for støttekontakttjenesten.</p>"
         f"<h2>Regionale nettverk</h2><ul>{items}</ul>"
-        '<p><a href="/schema">API-dokumentasjon</a></p></body></html>'
+        '<p><a href="/login">Logg inn</a> · <a href="/schema">API-dokumentasjon</a></p>'
+        "</body></html>"
     )
+
+
+@get("/login", media_type=MediaType.HTML, include_in_schema=False)
+async def login_page() -> Response[str]:
+    return pages.login_form()
+
+
+@post("/login", media_type=MediaType.HTML, include_in_schema=False, status_code=200)
+async def login_submit(
+    request: Request[Any, Any, Any],
+    settings: NamedDependency[Settings],
+    limiter: NamedDependency[RateLimiter],
+) -> Response[str]:
+    form = await request.form()
+    email = str(form.get("email", "")).strip()
+    if not email:
+        return pages.login_form("Skriv inn e-postadressen din.", status=400)
+    try:
+        await limit(limiter, request, email)
+    except TooManyRequests:
+        return pages.login_form("For mange forsøk. Vent litt og prøv igjen.", status=429)
+    await accounts.send_login_link(email, settings.base_url)
+    return pages.link_sent()

@@ -1,0 +1,211 @@
+"""HTTP for sign-in, sign-up, the caller's own account, API tokens and user admin."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.response import Redirect
+from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
+
+from service.accounts import service
+from service.accounts.guards import admin_only, admin_or_coordinator, signed_in
+from service.accounts.identity import CurrentUser
+from service.accounts.kv import RateLimiter, SessionStore
+from service.accounts.middleware import SESSION_COOKIE, session_cookie
+from service.accounts.schemas import (
+    Accepted,
+    LoginLinkIn,
+    MeOut,
+    MePatch,
+    PendingOut,
+    SignupIn,
+    TokenCreated,
+    TokenIn,
+    TokenOut,
+    UserIn,
+    UserOut,
+)
+from service.accounts.secrets import new_secret
+from service.db.tables import User
+from service.db.tx import atomic
+from service.lib.audit import record
+from service.lib.errors import DomainError, NotFound
+from service.settings import Settings
+from service.web import pages
+
+ACCEPTED = "If the address can be used, a mail with a link is on its way."
+LIMITS = {"address": (5, timedelta(minutes=15)), "ip": (30, timedelta(minutes=15))}
+
+
+class TooManyRequests(DomainError):
+    status_code = 429
+
+
+def me_of(request: Request[Any, Any, Any]) -> CurrentUser:
+    user = request.scope.get("user")
+    assert isinstance(user, CurrentUser)
+    return user
+
+
+async def limit(limiter: RateLimiter, request: Request[Any, Any, Any], email: str) -> None:
+    ip = request.client.host if request.client else "unknown"
+    for key, (count, window) in (
+        (f"address:{email.strip().lower()}", LIMITS["address"]),
+        (f"ip:{ip}", LIMITS["ip"]),
+    ):
+        wait = await limiter.hit(key, count, window)
+        if wait:
+            raise TooManyRequests(
+                f"Too many requests; try again in {wait} seconds", retry_after=wait
+            )
+
+
+class AuthController(Controller):
+    path = "/api/v1/auth"
+    tags = ["auth"]
+
+    @post("/login-link", status_code=HTTP_202_ACCEPTED, summary="Mail a one-time login link")
+    async def login_link(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[LoginLinkIn],
+        settings: NamedDependency[Settings],
+        limiter: NamedDependency[RateLimiter],
+    ) -> Response[Accepted]:
+        await limit(limiter, request, data.email)
+        await service.send_login_link(data.email, settings.base_url)
+        return Response(Accepted(ACCEPTED), status_code=HTTP_202_ACCEPTED)
+
+    @post("/signup", status_code=HTTP_202_ACCEPTED, summary="Self sign-up; mails a confirmation")
+    async def signup(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[SignupIn],
+        settings: NamedDependency[Settings],
+        limiter: NamedDependency[RateLimiter],
+    ) -> Response[Accepted]:
+        await limit(limiter, request, data.email)
+        await service.signup(data.email, data.name, data.municipality, settings.base_url)
+        return Response(Accepted(ACCEPTED), status_code=HTTP_202_ACCEPTED)
+
+    @post("/logout", status_code=HTTP_204_NO_CONTENT, summary="End the session")
+    async def logout(
+        self, request: Request[Any, Any, Any], sessions: NamedDependency[SessionStore]
+    ) -> Response[None]:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if cookie:
+            await sessions.delete(cookie)
+        response: Response[None] = Response(None, status_code=HTTP_204_NO_CONTENT)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+
+
+@get("/auth/login", include_in_schema=True, tags=["auth"], summary="Follow a login link")
+async def follow_login_link(
+    request: Request[Any, Any, Any],
+    settings: NamedDependency[Settings],
+    sessions: NamedDependency[SessionStore],
+    token: FromQuery[str] = "",
+) -> Response[Any]:
+    try:
+        _outcome, user_id = await service.consume_link(token, settings.base_url)
+    except NotFound:
+        return pages.link_invalid(request)
+    if user_id is None:
+        return pages.awaiting_approval(request)
+    secret = new_secret()
+    await sessions.put(secret, {"uid": user_id})
+    response = Redirect("/", status_code=303)
+    response.set_cookie(session_cookie(secret, settings, int(sessions.max_age.total_seconds())))
+    return response
+
+
+class MeController(Controller):
+    path = "/api/v1/me"
+    tags = ["me"]
+    guards = [signed_in]
+
+    @get("/", summary="Who am I")
+    async def me(self, request: Request[Any, Any, Any]) -> MeOut:
+        return MeOut(**service.user_json(me_of(request)))
+
+    @patch("/", summary="Change my name or language")
+    async def update_me(self, request: Request[Any, Any, Any], data: JSONBody[MePatch]) -> MeOut:
+        user = me_of(request)
+        changes: dict[Any, Any] = {}
+        if data.name is not None:
+            changes[User.name] = data.name.strip()
+        if data.language is not None:
+            changes[User.language] = data.language
+        if changes:
+            async with atomic():
+                await User.update(changes).where(User.id == user.id)
+                await record(user.email, "user.update", "user", user.id, after=data.__dict__)
+        fresh = await service.load_user(user.id)
+        assert fresh is not None
+        return MeOut(**service.user_json(fresh))
+
+    @post("/tokens", summary="Create an API token (shown once)")
+    async def create_token(
+        self, request: Request[Any, Any, Any], data: JSONBody[TokenIn]
+    ) -> TokenCreated:
+        user = me_of(request)
+        return TokenCreated(**await service.create_api_token(user.id, data.label, user.email))
+
+    @get("/tokens", summary="My API tokens (never the secret)")
+    async def list_tokens(self, request: Request[Any, Any, Any]) -> list[TokenOut]:
+        return [TokenOut(**t) for t in await service.list_api_tokens(me_of(request).id)]
+
+    @delete("/tokens/{token_id:str}", summary="Revoke an API token")
+    async def revoke_token(self, request: Request[Any, Any, Any], token_id: FromPath[str]) -> None:
+        user = me_of(request)
+        await service.revoke_api_token(user.id, token_id, user.email)
+
+
+class AdminUserController(Controller):
+    path = "/api/v1/admin/users"
+    tags = ["admin"]
+    guards = [admin_only]
+
+    @post("/", summary="Create a user with roles")
+    async def create(self, request: Request[Any, Any, Any], data: JSONBody[UserIn]) -> UserOut:
+        user_id = await service.create_user(
+            data.email,
+            data.name,
+            data.municipality,
+            data.roles,
+            me_of(request).email,
+            data.language,
+        )
+        created = await service.load_user(user_id)
+        assert created is not None
+        return UserOut(**service.user_json(created), active=True, status="active")
+
+    @get("/", summary="All users")
+    async def list_users(self) -> list[UserOut]:
+        return [UserOut(**u) for u in await service.list_users()]
+
+
+class ApprovalController(Controller):
+    path = "/api/v1/approvals"
+    tags = ["admin"]
+    guards = [admin_or_coordinator]
+
+    @get("/", summary="Sign-ups waiting for my approval")
+    async def pending(self, request: Request[Any, Any, Any]) -> list[PendingOut]:
+        return [PendingOut(**p) for p in await service.pending_for(me_of(request))]
+
+    @post("/{user_id:str}/approve", status_code=HTTP_204_NO_CONTENT, summary="Approve a sign-up")
+    async def approve(
+        self,
+        request: Request[Any, Any, Any],
+        user_id: FromPath[str],
+        settings: NamedDependency[Settings],
+    ) -> None:
+        if not user_id.isdigit():
+            raise NotFound("No pending account with that id that you may approve")
+        await service.approve(me_of(request), int(user_id), settings.base_url)
