@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -41,14 +40,18 @@ SESSION_MAX_AGE = timedelta(days=14)
 log = structlog.get_logger("samling.app")
 
 
-async def _start_pool(db: Any, retry_s: float = 2.0) -> None:
-    while True:
-        try:
+async def _start_pool(db: Any) -> None:
+    """Start the pool, or run without one when PostgreSQL is down at start-up.
+
+    Starting it later would race with transactions that began on a direct connection,
+    so a process that started without the database keeps opening connections per query
+    (correct, slower) and says so; /ready reports the database as it is.
+    """
+    try:
+        async with asyncio.timeout(10):
             await db.start_connection_pool(max_size=10)
-            return
-        except (TimeoutError, OSError) as exc:
-            log.warning("database not reachable; retrying", error=str(exc))
-            await asyncio.sleep(retry_s)
+    except (TimeoutError, OSError) as exc:
+        log.warning("database not reachable at start-up; running without a pool", error=str(exc))
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -62,14 +65,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         if db.engine_type != "postgres":
             yield
             return
-        # Start even when PostgreSQL is down: /ready says so, and the pool follows later.
-        starter = asyncio.create_task(_start_pool(db))
+        await _start_pool(db)
         try:
             yield
         finally:
-            starter.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await starter
             await db.close_connection_pool()
 
     @asynccontextmanager

@@ -94,6 +94,8 @@ async def _demo() -> None:
 async def _import_municipalities(path: Path, raw: bytes) -> None:
     from service.networks.importer import ImportError_, import_municipalities
 
+    if await _pending_migrations():
+        raise CliError("the database is not migrated; run `samling migrate` first")
     try:
         result = await import_municipalities(raw, path.name)
     except ImportError_ as exc:

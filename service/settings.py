@@ -107,27 +107,34 @@ def _check_base_url(url: str, production: bool) -> str:
 
 
 def _secret_key(value: str | None, production: bool, var_dir: Path) -> str:
+    value = (value or "").strip() or None
     if production:
         if not value:
             raise SettingsError("SAMLING_SECRET_KEY is required when SAMLING_ENV=production")
         if len(value) < 32:
             raise SettingsError("SAMLING_SECRET_KEY must be at least 32 characters")
-        if (var_dir / "secret_key").exists() and (var_dir / "secret_key").read_text() == value:
+        dev_key = var_dir / "secret_key"
+        if dev_key.exists() and dev_key.read_text().strip() == value:
             raise SettingsError("SAMLING_SECRET_KEY must not be the generated development key")
         return value
     if value:
         return value
     key_file = var_dir / "secret_key"
-    if not key_file.exists():
-        var_dir.mkdir(parents=True, exist_ok=True)
-        key_file.write_text(secrets.token_urlsafe(48))
-        key_file.chmod(0o600)
+    var_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        # O_EXCL: of two processes starting at once, one writes and both read its key.
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return key_file.read_text().strip()
+    with os.fdopen(fd, "w") as f:
+        f.write(secrets.token_urlsafe(48))
     return key_file.read_text().strip()
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     """Read and validate the environment; raise SettingsError naming the variable."""
-    env = dict(os.environ if environ is None else environ)
+    source = os.environ if environ is None else environ
+    env = {k: v for k, v in source.items() if v != ""}  # empty means unset
     mode = env.get("SAMLING_ENV", "development")
     if mode not in {"development", "production"}:
         raise SettingsError(f"SAMLING_ENV must be development or production, got {mode!r}")

@@ -124,3 +124,35 @@ async def client(app: object) -> AsyncIterator[object]:
 @pytest.fixture
 def samling_bin() -> Path:
     return Path(sys.executable).with_name("samling")
+
+
+class Actor:
+    """A signed-in test user: `headers` carry its API token."""
+
+    def __init__(self, role: str, email: str, user_id: int, token: str) -> None:
+        self.role, self.email, self.id, self.token = role, email, user_id, token
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+
+ACTOR_SPECS = {
+    # role name -> (municipality, roles)
+    "participant": ("4204", []),
+    "coordinator": ("1103", ["coordinator:agder-rogaland"]),
+    "other_coordinator": ("5501", ["coordinator:nord"]),
+    "finance": ("4601", ["finance"]),
+    "admin": (None, ["admin"]),
+}
+
+
+@pytest.fixture(scope="session")
+async def actors(migrated: None) -> dict[str, Actor]:
+    """One user per role, made once per run. 'coordinator' coordinates agder-rogaland."""
+    from service.accounts import service
+
+    out = {}
+    for role, (municipality, roles) in ACTOR_SPECS.items():
+        email = f"{role}.{uuid.uuid4().hex[:6]}@example.no"
+        user_id = await service.create_user(email, role.title(), municipality, roles, "tests")
+        token = await service.create_api_token(user_id, "tests", "tests")
+        out[role] = Actor(role, email, user_id, token["token"])
+    return out

@@ -129,9 +129,13 @@ async def empty_database(engine: str, tmp_path: Path) -> AsyncIterator[Db]:
     try:
         name = await asyncio.to_thread(create_pg_database)
     except Exception as exc:
+        problem = repr(exc)
+    else:
+        problem = ""
+    if problem:
         pytest.fail(
             f"PostgreSQL is required for the migration tests and is not reachable at "
-            f"{PG_ADMIN_URL} (set SAMLING_TEST_POSTGRES_URL): {exc!r}",
+            f"{PG_ADMIN_URL} (set SAMLING_TEST_POSTGRES_URL): {problem}",
             pytrace=False,
         )
     try:

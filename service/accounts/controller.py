@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
@@ -38,7 +39,7 @@ from service.settings import Settings
 from service.web import pages
 
 ACCEPTED = "If the address can be used, a mail with a link is on its way."
-LIMITS = {"address": (5, timedelta(minutes=15)), "ip": (30, timedelta(minutes=15))}
+LIMITS = {"address": (5, timedelta(minutes=15)), "ip": (100, timedelta(minutes=15))}
 
 
 class TooManyRequests(DomainError):
@@ -144,7 +145,9 @@ class MeController(Controller):
         if changes:
             async with atomic():
                 await User.update(changes).where(User.id == user.id)
-                await record(user.email, "user.update", "user", user.id, after=data.__dict__)
+                await record(
+                    user.email, "user.update", "user", user.id, after=msgspec.structs.asdict(data)
+                )
         fresh = await service.load_user(user.id)
         assert fresh is not None
         return MeOut(**service.user_json(fresh))

@@ -43,7 +43,7 @@ class MunicipalityDomain(Table):
 
     id = Serial(primary_key=True)
     domain = Varchar(length=253, unique=True)
-    municipality = ForeignKey(references=Municipality)
+    municipality = ForeignKey(references=Municipality, null=False)
 
 
 class Network(Table):
@@ -60,16 +60,16 @@ class NetworkCounty(Table):
     """Which counties a network covers (its region)."""
 
     id = Serial(primary_key=True)
-    network = ForeignKey(references=Network)
-    county = ForeignKey(references=County)
+    network = ForeignKey(references=Network, null=False)
+    county = ForeignKey(references=County, null=False)
 
 
 class NetworkMembership(Table):
     """A municipality's relation to a network: interested, member or withdrawn."""
 
     id = Serial(primary_key=True)
-    network = ForeignKey(references=Network)
-    municipality = ForeignKey(references=Municipality)
+    network = ForeignKey(references=Network, null=False)
+    municipality = ForeignKey(references=Municipality, null=False)
     status = Varchar(length=12)
     interested_at = Timestamptz(null=True, default=None)
     member_since = Date(null=True, default=None)
@@ -110,7 +110,7 @@ class RoleGrant(Table):
     """A role beyond participant: admin, finance, or coordinator of one network."""
 
     id = Serial(primary_key=True)
-    user = ForeignKey(references=User)
+    user = ForeignKey(references=User, null=False)
     role = Varchar(length=20)
     network = ForeignKey(references=Network, null=True)
     granted_at = Timestamptz(default=TimestamptzNow())
@@ -122,7 +122,7 @@ class LoginToken(Table):
 
     id = Serial(primary_key=True)
     token_hash = Varchar(length=64, unique=True)
-    user = ForeignKey(references=User)
+    user = ForeignKey(references=User, null=False)
     purpose = Varchar(length=10, default="login")
     created_at = Timestamptz(default=TimestamptzNow())
     expires_at = Timestamptz()
@@ -133,7 +133,7 @@ class ApiToken(Table):
     """A personal API token for `Authorization: Bearer`; only its hash is kept."""
 
     id = Serial(primary_key=True)
-    user = ForeignKey(references=User)
+    user = ForeignKey(references=User, null=False)
     label = Varchar(length=100, default="")
     token_hash = Varchar(length=64, unique=True)
     prefix = Varchar(length=12)

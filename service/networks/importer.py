@@ -12,6 +12,7 @@ from service.db.tx import atomic
 from service.lib.audit import record
 
 CODE_RE = re.compile(r"^\d{4}(\d{2})?$")
+NAME_MAX = Municipality.name.length
 
 
 class ImportError_(ValueError):
@@ -30,7 +31,13 @@ def _decode(raw: bytes) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
+        pass
+    try:
         return raw.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise ImportError_(
+            f"byte {exc.start}: the file is neither UTF-8 nor Windows-1252 text"
+        ) from None
 
 
 def parse(raw: bytes) -> list[tuple[str, str]]:
@@ -59,6 +66,8 @@ def parse(raw: bytes) -> list[tuple[str, str]]:
             raise ImportError_(f"line {line_no}: {code!r} is not a 4- or 6-digit SSB number")
         if not name:
             raise ImportError_(f"line {line_no}: municipality {code} has no name")
+        if len(name) > NAME_MAX:
+            raise ImportError_(f"line {line_no}: the name is longer than {NAME_MAX} characters")
         if code in seen:
             raise ImportError_(f"line {line_no}: municipality {code} appears twice")
         seen.add(code)

@@ -1,0 +1,138 @@
+"""Who may call what: every route in the OpenAPI schema, for every kind of caller.
+
+A route without a row here fails the test, so no endpoint ships unchecked.
+Expected values: a status code, or "2xx" for any success.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+ROLES = ("anonymous", "participant", "coordinator", "other_coordinator", "finance", "admin")
+
+
+@dataclass
+class Case:
+    path: str
+    expect: dict[str, int | str]
+    body: Callable[[], Any] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def everyone(status: int | str) -> dict[str, int | str]:
+    return dict.fromkeys(ROLES, status)
+
+
+def signed_in(status: int | str) -> dict[str, int | str]:
+    return {**everyone(status), "anonymous": 401}
+
+
+def only(allowed: dict[str, int | str], others: int = 403) -> dict[str, int | str]:
+    return {**signed_in(others), **allowed}
+
+
+def fresh_email() -> str:
+    return f"matrix.{uuid.uuid4().hex[:8]}@example.no"
+
+
+MATRIX: dict[str, Case] = {
+    "GET /health": Case("/health", everyone(200)),
+    "GET /ready": Case("/ready", everyone(200)),
+    "GET /auth/login": Case("/auth/login?token=nonsense", everyone(400)),
+    "POST /api/v1/auth/login-link": Case(
+        "/api/v1/auth/login-link", everyone(202), lambda: {"email": fresh_email()}
+    ),
+    "POST /api/v1/auth/signup": Case(
+        "/api/v1/auth/signup",
+        everyone(202),
+        lambda: {"email": fresh_email(), "name": "Matrix", "municipality": "4204"},
+    ),
+    "POST /api/v1/auth/logout": Case("/api/v1/auth/logout", everyone(204)),
+    "GET /api/v1/me": Case("/api/v1/me", signed_in(200)),
+    "PATCH /api/v1/me": Case("/api/v1/me", signed_in(200), lambda: {"language": "nb"}),
+    "GET /api/v1/me/tokens": Case("/api/v1/me/tokens", signed_in(200)),
+    "POST /api/v1/me/tokens": Case("/api/v1/me/tokens", signed_in(201), lambda: {"label": "m"}),
+    "DELETE /api/v1/me/tokens/{token_id}": Case("/api/v1/me/tokens/999999", signed_in(404)),
+    "GET /api/v1/admin/users": Case("/api/v1/admin/users", only({"admin": 200})),
+    "POST /api/v1/admin/users": Case(
+        "/api/v1/admin/users",
+        only({"admin": 201}),
+        lambda: {"email": fresh_email(), "name": "Made By Matrix"},
+    ),
+    "GET /api/v1/approvals": Case(
+        "/api/v1/approvals", only({"coordinator": 200, "other_coordinator": 200, "admin": 200})
+    ),
+    "POST /api/v1/approvals/{user_id}/approve": Case(
+        "/api/v1/approvals/999999/approve",
+        only({"coordinator": 404, "other_coordinator": 404, "admin": 404}),
+    ),
+    "GET /api/v1/networks": Case("/api/v1/networks", everyone(200)),
+    "GET /api/v1/networks/{slug}": Case("/api/v1/networks/vest", everyone(200)),
+    "POST /api/v1/networks/{slug}/interest": Case(
+        "/api/v1/networks/vest/interest",
+        {
+            **signed_in("2xx"),
+            "finance": 409,  # Bergen is already a member of Nettverk Vest
+            "admin": 422,  # the admin account has no municipality
+        },
+    ),
+    "PUT /api/v1/networks/{slug}/members/{municipality}": Case(
+        "/api/v1/networks/agder-rogaland/members/1103",
+        only({"coordinator": 200, "admin": 200}),
+        lambda: {"status": "member"},
+    ),
+    "GET /api/v1/municipalities": Case("/api/v1/municipalities", everyone(200)),
+    "GET /api/v1/municipalities/{number}": Case("/api/v1/municipalities/1804", everyone(200)),
+    "PATCH /api/v1/municipalities/{number}": Case(
+        "/api/v1/municipalities/1804",
+        only({"finance": 200, "admin": 200}),
+        lambda: {"bank_account": "12345678903"},
+    ),
+}
+
+
+def schema_routes(schema: dict[str, Any]) -> set[str]:
+    return {
+        f"{method.upper()} {path}"
+        for path, ops in schema["paths"].items()
+        for method in ops
+        if method in {"get", "post", "put", "patch", "delete"}
+    }
+
+
+async def test_every_route_has_a_row(client):
+    schema = (await client.get("/schema/openapi.json")).json()
+    routes = schema_routes(schema)
+    missing = sorted(routes - MATRIX.keys())
+    stale = sorted(MATRIX.keys() - routes)
+    assert not missing, f"routes without an access-matrix row: {missing}"
+    assert not stale, f"rows for routes that no longer exist: {stale}"
+
+
+@pytest.mark.parametrize("route", sorted(MATRIX))
+async def test_access(route, client, actors):
+    case = MATRIX[route]
+    method = route.split(" ", 1)[0]
+    results = {}
+    for role in ROLES:
+        headers = dict(case.headers)
+        if role != "anonymous":
+            headers.update(actors[role].headers)
+        body = case.body() if case.body else None
+        client.cookies.clear()
+        r = await client.request(method, case.path, json=body, headers=headers)
+        results[role] = r.status_code
+        if r.status_code >= 400:
+            assert r.headers["content-type"].startswith(
+                ("application/problem+json", "text/html")
+            ), (role, r.text)
+    got = {
+        role: ("2xx" if case.expect[role] == "2xx" and 200 <= code < 300 else code)
+        for role, code in results.items()
+    }
+    assert got == case.expect
