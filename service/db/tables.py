@@ -9,6 +9,7 @@ from piccolo.columns import (
     Date,
     ForeignKey,
     Integer,
+    Real,
     Serial,
     Text,
     Timestamptz,
@@ -179,7 +180,89 @@ class OutboxMessage(Table):
     sent_at = Timestamptz(null=True, default=None)
 
 
+class Gathering(Table):
+    """A network gathering (nettverkssamling). Counters are kept in the row so that
+    capacity is enforced by one guarded UPDATE inside the registration transaction."""
+
+    id = Serial(primary_key=True)
+    network = ForeignKey(references=Network, null=False)
+    number = Integer()
+    title = Varchar(length=200)
+    description = Text(default="")
+    host_municipality = ForeignKey(references=Municipality, null=True)
+    venue = Varchar(length=200, default="")
+    address = Varchar(length=300, default="")
+    city = Varchar(length=100, default="")
+    latitude = Real(null=True, default=None)
+    longitude = Real(null=True, default=None)
+    starts_at = Timestamptz()
+    ends_at = Timestamptz()
+    capacity = Integer()
+    registration_opens_at = Timestamptz(null=True, default=None)
+    registration_closes_at = Timestamptz(null=True, default=None)
+    cancellation_deadline = Timestamptz(null=True, default=None)
+    audience = Varchar(length=10, default="members")
+    seats_per_municipality = Integer(null=True, default=None)
+    reimbursable = Boolean(default=True)
+    reminder_days = Integer(default=3)
+    status = Varchar(length=10, default="draft")
+    sequence = Integer(default=0)
+    confirmed_count = Integer(default=0)
+    waitlist_count = Integer(default=0)
+    queue_counter = Integer(default=0)
+    cancel_reason = Text(null=True, default=None)
+    created_by = Varchar(length=254, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    published_at = Timestamptz(null=True, default=None)
+    cancelled_at = Timestamptz(null=True, default=None)
+    completed_at = Timestamptz(null=True, default=None)
+
+
+class ProgrammeItem(Table):
+    id = Serial(primary_key=True)
+    gathering = ForeignKey(references=Gathering, null=False)
+    starts_at = Timestamptz()
+    ends_at = Timestamptz()
+    title = Varchar(length=200)
+    speaker = Varchar(length=200, default="")
+    description = Text(default="")
+
+
+class Meal(Table):
+    """A meal the gathering serves (claims deduct it from per diem)."""
+
+    id = Serial(primary_key=True)
+    gathering = ForeignKey(references=Gathering, null=False)
+    date = Date()
+    meal = Varchar(length=10)
+
+
+class Registration(Table):
+    """A participant's place: confirmed, waitlisted (in queue_number order) or cancelled."""
+
+    id = Serial(primary_key=True)
+    gathering = ForeignKey(references=Gathering, null=False)
+    user = ForeignKey(references=User, null=False)
+    municipality = ForeignKey(references=Municipality, null=True)
+    status = Varchar(length=10)
+    queue_number = Integer(null=True, default=None)
+    dietary = Text(default="")
+    accessibility = Text(default="")
+    accommodation = Boolean(default=False)
+    attended = Boolean(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    confirmed_at = Timestamptz(null=True, default=None)
+    cancelled_at = Timestamptz(null=True, default=None)
+    cancelled_by = Varchar(length=254, null=True, default=None)
+
+
 __all__ = [
+    "Gathering",
+    "Meal",
+    "ProgrammeItem",
+    "Registration",
     "ApiToken",
     "AuditEvent",
     "County",
