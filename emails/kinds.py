@@ -1,0 +1,25 @@
+"""The mail kinds and the context keys each one needs (its contract with the callers).
+
+Every kind has, per language (nb, en), three templates under emails/templates/{lang}/:
+`{kind}.subject.txt`, `{kind}.txt` and `{kind}.html`. The renderer adds the common
+variables (`base_url`, `site_name`, `language`, `recipient`) to the row's context.
+"""
+
+from __future__ import annotations
+
+LANGUAGES = ("nb", "en")
+DEFAULT_LANGUAGE = "nb"
+
+KINDS: dict[str, tuple[str, ...]] = {
+    # A one-time login link, valid `minutes` minutes.
+    "login_link": ("name", "url", "minutes"),
+    # Confirm the address given at sign-up.
+    "signup_confirm": ("name", "url", "minutes"),
+    # To a coordinator or admin (`name`): a new account waits for approval.
+    "approval_needed": ("name", "applicant_name", "applicant_email", "municipality", "url"),
+    # To the applicant: the account has been approved.
+    "account_approved": ("name", "url"),
+}
+
+# Optional context keys every kind understands.
+OPTIONAL_KEYS = ("unsubscribe_url",)
