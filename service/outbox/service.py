@@ -1,17 +1,54 @@
-"""The persistent mail outbox: enqueue_mail() writes a row in the caller's transaction."""
+"""The persistent mail outbox and its state machine.
+
+enqueue_mail() writes a row in the caller's transaction and hands it to the queue once
+that transaction has committed (a rolled-back change sends nothing). The send job moves
+a row through these states, each step one guarded UPDATE so that a row is delivered at
+most once however often a job for it runs:
+
+    queued ──claim──> sending ──> sent
+    retrying ─claim─┘   ├──> retrying   (temporary failure; next_attempt_at = backoff)
+                        └──> failed     (permanent failure, or out of attempts)
+    failed ──admin retry──> queued
+
+`attempts` counts claims and fences the finishing UPDATE: a job whose lease expired
+(the sweep handed its row to another job) cannot overwrite the newer outcome.
+"""
 
 from __future__ import annotations
 
+import json
 import uuid
-from email.utils import make_msgid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from service.db.tables import OutboxMessage
-from service.db.tx import after_commit
+from service.db.tx import after_commit, atomic
+from service.lib.audit import record
+from service.lib.errors import BadInput, Conflict, NotFound
+
+STATUSES = ("queued", "sending", "sent", "retrying", "failed")
+CLAIMABLE = ("queued", "retrying")
+CLAIM_SLACK = timedelta(seconds=1)  # a job may start a little before its row is due
+M = OutboxMessage
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
 
 
 def _message_id(domain: str) -> str:
-    return make_msgid(idstring=uuid.uuid4().hex[:12], domain=domain)
+    # 128 random bits; short enough that the header is never folded.
+    return f"<{uuid.uuid4().hex}@{domain}>"
+
+
+def _dispatch_after_commit(row_id: int) -> None:
+    async def dispatch() -> None:
+        from tasks.queue import dispatch_mail
+
+        await dispatch_mail(row_id)
+
+    after_commit(dispatch)
 
 
 async def enqueue_mail(
@@ -25,13 +62,11 @@ async def enqueue_mail(
     """Queue one mail; must run inside atomic(). Returns the row id, or None when a
     row with the same idempotency key already exists (the mail is sent once)."""
     key = idempotency_key or f"{kind}:{uuid.uuid4().hex}"
-    existing = await OutboxMessage.select(OutboxMessage.id).where(
-        OutboxMessage.idempotency_key == key
-    )
+    existing = await M.select(M.id).where(M.idempotency_key == key)
     if existing:
         return None
-    rows = await OutboxMessage.insert(
-        OutboxMessage(
+    rows = await M.insert(
+        M(
             kind=kind,
             recipient=recipient,
             language=language,
@@ -41,11 +76,217 @@ async def enqueue_mail(
         )
     )
     row_id = int(rows[0]["id"])
-
-    async def dispatch() -> None:
-        from tasks.queue import dispatch_mail
-
-        await dispatch_mail(row_id)
-
-    after_commit(dispatch)
+    _dispatch_after_commit(row_id)
     return row_id
+
+
+# -- the send job's steps ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A row this job now owns (status sending) for attempt number `attempt`."""
+
+    id: int
+    kind: str
+    recipient: str
+    language: str
+    context: dict[str, Any]
+    message_id: str
+    attempt: int
+
+
+def _context(value: Any) -> dict[str, Any]:
+    if isinstance(value, str):
+        value = json.loads(value or "{}")
+    return dict(value or {})
+
+
+async def claim(outbox_id: int) -> Claimed | None:
+    """queued/retrying (and due) -> sending, attempts + 1. None: not ours to send."""
+    at = now()
+    async with atomic():
+        rows = await (
+            M.update({M.status: "sending", M.attempts: M.attempts + 1, M.updated_at: at})
+            .where(
+                (M.id == outbox_id)
+                & M.status.is_in(list(CLAIMABLE))
+                & (M.next_attempt_at <= at + CLAIM_SLACK)
+            )
+            .returning(M.id, M.kind, M.recipient, M.language, M.context, M.message_id, M.attempts)
+        )
+    if not rows:
+        return None
+    row = rows[0]
+    return Claimed(
+        id=int(row["id"]),
+        kind=row["kind"],
+        recipient=row["recipient"],
+        language=row["language"],
+        context=_context(row["context"]),
+        message_id=row["message_id"],
+        attempt=int(row["attempts"]),
+    )
+
+
+async def due_in(outbox_id: int) -> float | None:
+    """Seconds until a claimable row is due; None when it is not waiting (sent,
+    failed, being sent, unknown)."""
+    row = (
+        await M.select(M.status, M.next_attempt_at)
+        .where((M.id == outbox_id) & M.status.is_in(list(CLAIMABLE)))
+        .first()
+    )
+    if row is None:
+        return None
+    return max((row["next_attempt_at"] - now()).total_seconds(), 0.0)
+
+
+async def _finish(outbox_id: int, attempt: int, values: dict[Any, Any]) -> bool:
+    values[M.updated_at] = now()
+    async with atomic():
+        rows = await (
+            M.update(values)
+            .where((M.id == outbox_id) & (M.status == "sending") & (M.attempts == attempt))
+            .returning(M.id)
+        )
+    return bool(rows)
+
+
+async def mark_sent(outbox_id: int, attempt: int) -> bool:
+    return await _finish(
+        outbox_id, attempt, {M.status: "sent", M.sent_at: now(), M.last_error: None}
+    )
+
+
+async def mark_retrying(outbox_id: int, attempt: int, reason: str, delay_s: float) -> bool:
+    return await _finish(
+        outbox_id,
+        attempt,
+        {
+            M.status: "retrying",
+            M.last_error: reason,
+            M.next_attempt_at: now() + timedelta(seconds=delay_s),
+        },
+    )
+
+
+async def mark_failed(outbox_id: int, attempt: int, reason: str) -> bool:
+    return await _finish(outbox_id, attempt, {M.status: "failed", M.last_error: reason})
+
+
+# -- the sweep -----------------------------------------------------------------------
+
+
+async def reclaim_stale(lease_s: float, max_attempts: int) -> list[int]:
+    """Rows left `sending` longer than the lease (the sender died or hung): back to
+    retrying, or failed when out of attempts. Returns the ids to dispatch again."""
+    at = now()
+    stale = (M.status == "sending") & (M.updated_at < at - timedelta(seconds=lease_s))
+    async with atomic():
+        await M.update(
+            {
+                M.status: "failed",
+                M.last_error: f"the sender stopped answering; gave up after {max_attempts} "
+                "attempts",
+                M.updated_at: at,
+            }
+        ).where(stale & (M.attempts >= max_attempts))
+        rows = await (
+            M.update(
+                {
+                    M.status: "retrying",
+                    M.last_error: "the sender stopped before finishing (lease expired)",
+                    M.next_attempt_at: at,
+                    M.updated_at: at,
+                }
+            )
+            .where(stale)
+            .returning(M.id)
+        )
+    return [int(r["id"]) for r in rows]
+
+
+async def overdue(grace_s: float, limit: int = 500) -> list[int]:
+    """queued/retrying rows due for longer than `grace_s` (their dispatch was lost:
+    Redis was down, the process died). Their next_attempt_at is set to now, so another
+    sweep within the grace period leaves them alone."""
+    at = now()
+    waiting = M.status.is_in(list(CLAIMABLE)) & (
+        M.next_attempt_at <= at - timedelta(seconds=grace_s)
+    )
+    async with atomic():
+        ids = [
+            int(r["id"])
+            for r in await M.select(M.id).where(waiting).order_by(M.next_attempt_at).limit(limit)
+        ]
+        if not ids:
+            return []
+        rows = await (
+            M.update({M.next_attempt_at: at}).where(waiting & M.id.is_in(ids)).returning(M.id)
+        )
+    return sorted(int(r["id"]) for r in rows)
+
+
+# -- administration ------------------------------------------------------------------
+
+LIST_COLUMNS = (
+    M.id,
+    M.kind,
+    M.recipient,
+    M.status,
+    M.attempts,
+    M.last_error,
+    M.created_at,
+    M.updated_at,
+    M.next_attempt_at,
+    M.sent_at,
+)
+
+
+async def list_messages(status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    """Newest first, optionally only one status."""
+    if status is not None and status not in STATUSES:
+        raise BadInput(f"status must be one of {', '.join(STATUSES)}", field="status")
+    query = M.select(*LIST_COLUMNS).order_by(M.id, ascending=False).limit(max(1, min(limit, 500)))
+    if status is not None:
+        query = query.where(M.status == status)
+    return list(await query)
+
+
+async def get_message(outbox_id: int) -> dict[str, Any]:
+    row = await M.select(*LIST_COLUMNS).where(M.id == outbox_id).first()
+    if row is None:
+        raise NotFound(f"No outbox message {outbox_id}")
+    return dict(row)
+
+
+async def retry_failed(outbox_id: int, actor: str, request_id: str | None = None) -> dict[str, Any]:
+    """failed -> queued with a fresh set of attempts, dispatched again after commit."""
+    at = now()
+    async with atomic():
+        before = await M.select(M.status, M.last_error, M.attempts).where(M.id == outbox_id).first()
+        if before is None:
+            raise NotFound(f"No outbox message {outbox_id}")
+        rows = await (
+            M.update({M.status: "queued", M.attempts: 0, M.next_attempt_at: at, M.updated_at: at})
+            .where((M.id == outbox_id) & (M.status == "failed"))
+            .returning(M.id)
+        )
+        if not rows:
+            raise Conflict(
+                f"Outbox message {outbox_id} is {before['status']}; only failed messages "
+                "can be retried",
+                outbox_status=before["status"],
+            )
+        await record(
+            actor,
+            "outbox.retry",
+            "outbox_message",
+            outbox_id,
+            before=dict(before),
+            after={"status": "queued"},
+            request_id=request_id,
+        )
+        _dispatch_after_commit(outbox_id)
+    return await get_message(outbox_id)
