@@ -28,6 +28,7 @@ from service.accounts.kv import RateLimiter, SessionStore, close_redis_clients
 from service.accounts.middleware import auth_middleware
 from service.db.engine import database_url
 from service.db.tx import engine
+from service.gatherings.controller import GatheringController, RegistrationController
 from service.lib.errors import EXCEPTION_HANDLERS
 from service.lib.middleware import request_id_middleware
 from service.networks.controller import MunicipalityController, NetworkController
@@ -95,6 +96,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ApprovalController,
             NetworkController,
             MunicipalityController,
+            GatheringController,
+            RegistrationController,
         ],
         dependencies={
             "settings": Provide(lambda: settings, sync_to_thread=False),

@@ -12,7 +12,7 @@ from service.db.tx import atomic
 from service.lib.audit import record
 
 CODE_RE = re.compile(r"^\d{4}(\d{2})?$")
-NAME_MAX = Municipality.name.length
+NAME_MAX: int = Municipality.name.length or 150
 
 
 class ImportError_(ValueError):

@@ -1,0 +1,536 @@
+"""Gatherings: create, edit, publish, cancel, complete — and who may see them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from service.accounts.identity import CurrentUser
+from service.db.tables import (
+    Gathering,
+    Meal,
+    Municipality,
+    Network,
+    ProgrammeItem,
+    Registration,
+)
+from service.db.tx import atomic, is_sqlite
+from service.gatherings.schemas import (
+    GatheringIn,
+    GatheringOut,
+    GatheringPatch,
+    MealIn,
+    MealOut,
+    ProgrammeIn,
+    ProgrammeOut,
+)
+from service.lib.audit import record
+from service.lib.clock import OSLO, now, oslo_iso, oslo_text, parse_when
+from service.lib.errors import Conflict, Forbidden, Invalid, NotFound
+from service.outbox.service import enqueue_mail
+
+NOTICEABLE = ("starts_at", "ends_at", "venue", "address", "city")
+CALENDAR_FIELDS = (*NOTICEABLE, "title", "description", "programme")
+EDITABLE_STATES = ("draft", "published")
+
+
+def may_edit(user: CurrentUser | None, network_slug: str) -> bool:
+    return user is not None and (user.is_admin or user.coordinates(network_slug))
+
+
+async def lock(gathering_id: int) -> dict[str, Any] | None:
+    """Read the gathering row, locking it until the transaction ends (PostgreSQL);
+    SQLite's BEGIN IMMEDIATE already serialises writers."""
+    query = Gathering.select(*Gathering.all_columns(), Gathering.network.slug).where(
+        Gathering.id == gathering_id
+    )
+    if not is_sqlite():
+        query = query.lock_rows(of=(Gathering,))
+    return await query.first()
+
+
+async def _row(gathering_id: str | int) -> dict[str, Any] | None:
+    if isinstance(gathering_id, str) and not gathering_id.isdigit():
+        return None
+    return (
+        await Gathering.select(
+            *Gathering.all_columns(), Gathering.network.slug, Gathering.network.name
+        )
+        .where(Gathering.id == int(gathering_id))
+        .first()
+    )
+
+
+async def visible_row(user: CurrentUser | None, gathering_id: str | int) -> dict[str, Any]:
+    """The gathering if the caller may see it; drafts only for its editors (else 404)."""
+    row = await _row(gathering_id)
+    if row is None or (row["status"] == "draft" and not may_edit(user, row["network.slug"])):
+        raise NotFound("No gathering with that id")
+    return row
+
+
+async def editable_row(user: CurrentUser, gathering_id: str | int) -> dict[str, Any]:
+    row = await visible_row(user, gathering_id)
+    if not may_edit(user, row["network.slug"]):
+        raise Forbidden(
+            f"Only coordinators of {row.get('network.name') or row['network.slug']} "
+            "and administrators may change this gathering"
+        )
+    return row
+
+
+def _times(data: dict[str, Any]) -> dict[str, Any]:
+    for key in (
+        "starts_at",
+        "ends_at",
+        "registration_opens_at",
+        "registration_closes_at",
+        "cancellation_deadline",
+    ):
+        if isinstance(data.get(key), (str, datetime)):
+            data[key] = parse_when(data[key], key)
+    return data
+
+
+def _validate(g: dict[str, Any]) -> None:
+    if g["ends_at"] <= g["starts_at"]:
+        raise Invalid("ends_at must be after starts_at", field="ends_at")
+    opens, closes, deadline = (
+        g.get("registration_opens_at"),
+        g.get("registration_closes_at"),
+        g.get("cancellation_deadline"),
+    )
+    if opens and closes and closes <= opens:
+        raise Invalid(
+            "registration_closes_at must be after registration_opens_at",
+            field="registration_closes_at",
+        )
+    if closes and closes > g["ends_at"]:
+        raise Invalid(
+            "registration_closes_at must not be after the gathering ends",
+            field="registration_closes_at",
+        )
+    if opens and opens >= g["ends_at"]:
+        raise Invalid(
+            "registration_opens_at must be before the gathering", field="registration_opens_at"
+        )
+    if deadline and deadline > g["starts_at"]:
+        raise Invalid(
+            "cancellation_deadline must not be after the gathering starts",
+            field="cancellation_deadline",
+        )
+    if (g.get("latitude") is None) != (g.get("longitude") is None):
+        raise Invalid("give both latitude and longitude, or neither", field="latitude")
+
+
+def _programme(items: list[ProgrammeIn], g: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for i, item in enumerate(items):
+        start = parse_when(item.starts_at, f"programme[{i}].starts_at")
+        end = parse_when(item.ends_at, f"programme[{i}].ends_at")
+        if end <= start:
+            raise Invalid("a programme item must end after it starts", field=f"programme[{i}]")
+        if start < g["starts_at"] or end > g["ends_at"]:
+            raise Invalid("a programme item must lie within the gathering", field=f"programme[{i}]")
+        out.append(
+            {
+                "starts_at": start,
+                "ends_at": end,
+                "title": item.title,
+                "speaker": item.speaker,
+                "description": item.description,
+            }
+        )
+    return sorted(out, key=lambda p: p["starts_at"])
+
+
+def _meals(meals: list[MealIn], g: dict[str, Any]) -> list[dict[str, Any]]:
+    first = g["starts_at"].astimezone(OSLO).date()
+    last = g["ends_at"].astimezone(OSLO).date()
+    seen = set()
+    for i, m in enumerate(meals):
+        if not first <= m.date <= last:
+            raise Invalid("a meal must be on a day of the gathering", field=f"meals[{i}].date")
+        seen.add((m.date, m.meal))
+    return [{"date": d, "meal": k} for d, k in sorted(seen)]
+
+
+async def _municipality_id(number: str | None) -> int | None:
+    if number is None:
+        return None
+    row = await Municipality.select(Municipality.id).where(Municipality.number == number).first()
+    if row is None:
+        raise Invalid(f"no municipality with number {number!r}", field="host_municipality")
+    return int(row["id"])
+
+
+async def _replace_children(
+    gid: int, programme: list[dict[str, Any]] | None, meals: list[dict[str, Any]] | None
+) -> None:
+    if programme is not None:
+        await ProgrammeItem.delete().where(ProgrammeItem.gathering == gid)
+        for p in programme:
+            await ProgrammeItem.insert(ProgrammeItem(gathering=gid, **p))
+    if meals is not None:
+        await Meal.delete().where(Meal.gathering == gid)
+        for m in meals:
+            await Meal.insert(Meal(gathering=gid, **m))
+
+
+async def create(user: CurrentUser, data: GatheringIn, base_url: str) -> GatheringOut:
+    network = await Network.select().where(Network.slug == data.network).first()
+    if network is None:
+        raise Invalid(f"no network with slug {data.network!r}", field="network")
+    if not may_edit(user, data.network):
+        raise Forbidden(f"Only coordinators of {network['name']} and administrators may do this")
+    fields = _times(
+        {
+            k: v
+            for k, v in msgspec.structs.asdict(data).items()
+            if k not in ("programme", "meals", "network", "host_municipality")
+        }
+    )
+    _validate(fields)
+    programme = _programme(data.programme, fields)
+    meals = _meals(data.meals, fields)
+    async with atomic():
+        host = await _municipality_id(data.host_municipality)
+        last = (
+            await Gathering.select(Gathering.number)
+            .where(Gathering.network == network["id"])
+            .order_by(Gathering.number, ascending=False)
+            .first()
+        )
+        rows = await Gathering.insert(
+            Gathering(
+                network=network["id"],
+                number=(last["number"] if last else 0) + 1,
+                host_municipality=host,
+                created_by=user.email,
+                **fields,
+            )
+        )
+        gid = int(rows[0]["id"])
+        await _replace_children(gid, programme, meals)
+        await record(user.email, "gathering.create", "gathering", gid, after={"title": data.title})
+    return await detail(user, gid, base_url)
+
+
+async def detail(user: CurrentUser | None, gathering_id: str | int, base_url: str) -> GatheringOut:
+    row = await visible_row(user, gathering_id)
+    return (await render([row], base_url))[0]
+
+
+async def render(rows: list[dict[str, Any]], base_url: str) -> list[GatheringOut]:
+    ids = [r["id"] for r in rows] or [-1]
+    programme = await (
+        ProgrammeItem.select()
+        .where(ProgrammeItem.gathering.is_in(ids))
+        .order_by(ProgrammeItem.starts_at)
+    )
+    meals = await Meal.select().where(Meal.gathering.is_in(ids)).order_by(Meal.date)
+    hosts = {
+        m["id"]: m["number"]
+        for m in await Municipality.select(Municipality.id, Municipality.number).where(
+            Municipality.id.is_in(
+                [r["host_municipality"] for r in rows if r["host_municipality"]] or [-1]
+            )
+        )
+    }
+    out = []
+    for r in rows:
+        closes = r["registration_closes_at"] or r["starts_at"]
+        out.append(
+            GatheringOut(
+                id=str(r["id"]),
+                network=r["network.slug"],
+                network_name=r.get("network.name") or "",
+                number=r["number"],
+                title=r["title"],
+                description=r["description"],
+                host_municipality=hosts.get(r["host_municipality"]),
+                venue=r["venue"],
+                address=r["address"],
+                city=r["city"],
+                latitude=r["latitude"],
+                longitude=r["longitude"],
+                starts_at=oslo_iso(r["starts_at"]) or "",
+                ends_at=oslo_iso(r["ends_at"]) or "",
+                capacity=r["capacity"],
+                confirmed_count=r["confirmed_count"],
+                waitlist_count=r["waitlist_count"],
+                seats_left=max(r["capacity"] - r["confirmed_count"], 0),
+                audience=r["audience"],
+                reimbursable=r["reimbursable"],
+                registration_opens_at=oslo_iso(r["registration_opens_at"]),
+                registration_closes_at=oslo_iso(closes) or "",
+                cancellation_deadline=oslo_iso(r["cancellation_deadline"]),
+                seats_per_municipality=r["seats_per_municipality"],
+                reminder_days=r["reminder_days"],
+                status=r["status"],
+                sequence=r["sequence"],
+                cancel_reason=r["cancel_reason"],
+                url=f"{base_url}/gatherings/{r['id']}",
+                programme=[
+                    ProgrammeOut(
+                        starts_at=oslo_iso(p["starts_at"]) or "",
+                        ends_at=oslo_iso(p["ends_at"]) or "",
+                        title=p["title"],
+                        speaker=p["speaker"],
+                        description=p["description"],
+                    )
+                    for p in programme
+                    if p["gathering"] == r["id"]
+                ],
+                meals=[
+                    MealOut(date=m["date"].isoformat(), meal=m["meal"])
+                    for m in meals
+                    if m["gathering"] == r["id"]
+                ],
+                over_capacity=max(r["confirmed_count"] - r["capacity"], 0),
+            )
+        )
+    return out
+
+
+async def list_visible(
+    user: CurrentUser | None,
+    base_url: str,
+    network: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+) -> list[GatheringOut]:
+    query = Gathering.select(
+        *Gathering.all_columns(), Gathering.network.slug, Gathering.network.name
+    ).order_by(Gathering.starts_at)
+    if network:
+        if not await Network.exists().where(Network.slug == network):
+            raise NotFound(f"No network with slug {network!r}")
+        query = query.where(Gathering.network.slug == network)
+    if start:
+        query = query.where(Gathering.ends_at >= parse_when(start, "from"))
+    if end:
+        query = query.where(Gathering.starts_at < parse_when(end, "to"))
+    rows = [r for r in await query if r["status"] != "draft" or may_edit(user, r["network.slug"])]
+    return await render(rows, base_url)
+
+
+# --- changes and notifications ---------------------------------------------------------
+
+
+async def registrants(gid: int) -> list[dict[str, Any]]:
+    return await Registration.select(
+        Registration.id,
+        Registration.status,
+        Registration.user.email,
+        Registration.user.name,
+        Registration.user.language,
+    ).where(
+        (Registration.gathering == gid) & Registration.status.is_in(["confirmed", "waitlisted"])
+    )
+
+
+def mail_context(g: dict[str, Any], language: str, base_url: str) -> dict[str, Any]:
+    return {
+        "gathering_id": g["id"],
+        "title": g["title"],
+        "starts": oslo_text(g["starts_at"], language),
+        "ends": oslo_text(g["ends_at"], language),
+        "venue": g["venue"],
+        "address": g["address"],
+        "city": g["city"],
+        "url": f"{base_url}/gatherings/{g['id']}",
+        "sequence": g["sequence"],
+    }
+
+
+def _describe(field: str, value: Any, language: str) -> str:
+    if isinstance(value, datetime):
+        return oslo_text(value, language)
+    return str(value or "–")
+
+
+async def update(
+    user: CurrentUser, gathering_id: str, patch: GatheringPatch, base_url: str
+) -> GatheringOut:
+    from service.registrations.service import promote_fitting
+
+    given = {k: v for k, v in msgspec.structs.asdict(patch).items() if v is not msgspec.UNSET}
+    async with atomic():
+        row = await editable_row(user, gathering_id)
+        g = await lock(row["id"])
+        assert g is not None
+        if g["status"] not in EDITABLE_STATES:
+            raise Conflict(f"A {g['status']} gathering cannot be changed")
+        programme_in = given.pop("programme", None)
+        meals_in = given.pop("meals", None)
+        host = given.pop("host_municipality", msgspec.UNSET)
+        fields = _times(given)
+        merged = {**g, **fields}
+        _validate(merged)
+        if host is not msgspec.UNSET:
+            fields["host_municipality"] = await _municipality_id(host)
+        programme = (
+            _programme([ProgrammeIn(**p) for p in programme_in], merged)
+            if programme_in is not None
+            else None
+        )
+        meals = _meals([MealIn(**m) for m in meals_in], merged) if meals_in is not None else None
+        changed = {k: (g[k], v) for k, v in fields.items() if g.get(k) != v}
+        calendar_change = any(k in CALENDAR_FIELDS for k in changed) or programme is not None
+        values: dict[Any, Any] = {getattr(Gathering, k): v for k, v in fields.items()}
+        values[Gathering.updated_at] = now()
+        if calendar_change:
+            values[Gathering.sequence] = g["sequence"] + 1
+        await Gathering.update(values).where(Gathering.id == g["id"])
+        await _replace_children(g["id"], programme, meals)
+        if "capacity" in changed and fields["capacity"] > g["capacity"]:
+            await promote_fitting(g["id"], base_url)
+        if changed or programme is not None or meals is not None:
+            await record(
+                user.email,
+                "gathering.update",
+                "gathering",
+                g["id"],
+                before={k: _describe(k, old, "en") for k, (old, _) in changed.items()},
+                after={k: _describe(k, new, "en") for k, (_, new) in changed.items()},
+            )
+        noticed = {k: v for k, v in changed.items() if k in NOTICEABLE}
+        if noticed and g["status"] == "published":
+            fresh = await lock(g["id"])
+            assert fresh is not None
+            for r in await registrants(g["id"]):
+                lang = r["user.language"]
+                await enqueue_mail(
+                    "gathering_changed",
+                    r["user.email"],
+                    lang,
+                    {
+                        "name": r["user.name"],
+                        **mail_context(fresh, lang, base_url),
+                        "registration_id": r["id"],
+                        "registration_status": r["status"],
+                        "changes": [
+                            {
+                                "field": k,
+                                "old": _describe(k, old, lang),
+                                "new": _describe(k, new, lang),
+                            }
+                            for k, (old, new) in noticed.items()
+                        ],
+                    },
+                    idempotency_key=f"gathering_changed:{g['id']}:{fresh['sequence']}:{r['id']}",
+                )
+    return await detail(user, g["id"], base_url)
+
+
+async def publish(user: CurrentUser, gathering_id: str, base_url: str) -> GatheringOut:
+    async with atomic():
+        row = await editable_row(user, gathering_id)
+        if row["status"] != "draft":
+            raise Conflict(f"Only a draft can be published; this one is {row['status']}")
+        if row["ends_at"] <= now():
+            raise Conflict("This gathering has already ended")
+        await Gathering.update(
+            {
+                Gathering.status: "published",
+                Gathering.published_at: now(),
+                Gathering.updated_at: now(),
+            }
+        ).where(Gathering.id == row["id"])
+        await record(user.email, "gathering.publish", "gathering", row["id"])
+    return await detail(user, row["id"], base_url)
+
+
+async def cancel(user: CurrentUser, gathering_id: str, reason: str, base_url: str) -> GatheringOut:
+    async with atomic():
+        row = await editable_row(user, gathering_id)
+        g = await lock(row["id"])
+        assert g is not None
+        if g["status"] not in EDITABLE_STATES:
+            raise Conflict(f"A {g['status']} gathering cannot be cancelled")
+        people = await registrants(g["id"])
+        stamp = now()
+        await Gathering.update(
+            {
+                Gathering.status: "cancelled",
+                Gathering.cancel_reason: reason.strip(),
+                Gathering.cancelled_at: stamp,
+                Gathering.updated_at: stamp,
+                Gathering.sequence: g["sequence"] + 1,
+                Gathering.confirmed_count: 0,
+                Gathering.waitlist_count: 0,
+            }
+        ).where(Gathering.id == g["id"])
+        await Registration.update(
+            {
+                Registration.status: "cancelled",
+                Registration.cancelled_at: stamp,
+                Registration.cancelled_by: user.email,
+                Registration.updated_at: stamp,
+            }
+        ).where(
+            (Registration.gathering == g["id"])
+            & Registration.status.is_in(["confirmed", "waitlisted"])
+        )
+        await record(user.email, "gathering.cancel", "gathering", g["id"], after={"reason": reason})
+        fresh = await lock(g["id"])
+        assert fresh is not None
+        for r in people:
+            lang = r["user.language"]
+            await enqueue_mail(
+                "gathering_cancelled",
+                r["user.email"],
+                lang,
+                {
+                    "name": r["user.name"],
+                    **mail_context(fresh, lang, base_url),
+                    "registration_id": r["id"],
+                    "reason": reason.strip(),
+                },
+                idempotency_key=f"gathering_cancelled:{g['id']}:{r['id']}",
+            )
+    return await detail(user, g["id"], base_url)
+
+
+async def complete_due() -> int:
+    """Mark published gatherings whose end has passed as completed (idempotent)."""
+    async with atomic():
+        done = await (
+            Gathering.update({Gathering.status: "completed", Gathering.completed_at: now()})
+            .where((Gathering.status == "published") & (Gathering.ends_at <= now()))
+            .returning(Gathering.id)
+        )
+    return len(done)
+
+
+async def send_reminders(base_url: str) -> int:
+    """Remind confirmed participants `reminder_days` before; one mail per registration."""
+    sent = 0
+    rows = await Gathering.select().where(
+        (Gathering.status == "published") & (Gathering.starts_at > now())
+    )
+    for g in rows:
+        days = g["reminder_days"]
+        if days <= 0 or (g["starts_at"] - now()).total_seconds() > days * 86400:
+            continue
+        async with atomic():
+            people = await Registration.select(
+                Registration.id,
+                Registration.user.email,
+                Registration.user.name,
+                Registration.user.language,
+            ).where((Registration.gathering == g["id"]) & (Registration.status == "confirmed"))
+            for r in people:
+                lang = r["user.language"]
+                made = await enqueue_mail(
+                    "gathering_reminder",
+                    r["user.email"],
+                    lang,
+                    {"name": r["user.name"], **mail_context(g, lang, base_url), "days": days},
+                    idempotency_key=f"gathering_reminder:{g['id']}:{r['id']}",
+                )
+                sent += made is not None
+    return sent

@@ -1,0 +1,466 @@
+"""Registrations and the waiting list. Capacity is enforced inside the transaction:
+the gathering row is locked (PostgreSQL) or the database is (SQLite BEGIN IMMEDIATE),
+and the seat is taken with a guarded UPDATE … WHERE confirmed_count < capacity."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from service.accounts.identity import CurrentUser
+from service.db.tables import (
+    Gathering,
+    Municipality,
+    NetworkCounty,
+    NetworkMembership,
+    Registration,
+)
+from service.db.tx import atomic
+from service.gatherings import service as gatherings
+from service.lib.audit import record
+from service.lib.clock import now, oslo_iso, oslo_text
+from service.lib.errors import Conflict, Forbidden, NotFound
+from service.outbox.service import enqueue_mail
+from service.registrations.schemas import MunicipalityCount, RegistrationIn, RegistrationOut
+
+LIVE = ["confirmed", "waitlisted"]
+
+
+# --- reading --------------------------------------------------------------------------
+
+
+async def _position(reg: dict[str, Any]) -> int | None:
+    if reg["status"] != "waitlisted":
+        return None
+    ahead = await Registration.count().where(
+        (Registration.gathering == reg["gathering"])
+        & (Registration.status == "waitlisted")
+        & (Registration.queue_number <= reg["queue_number"])
+    )
+    return int(ahead)
+
+
+def _cols() -> list[Any]:
+    return [
+        *Registration.all_columns(),
+        Registration.gathering.title,
+        Registration.gathering.starts_at,
+        Registration.user.name,
+        Registration.user.email,
+        Registration.municipality.number,
+        Registration.municipality.name,
+    ]
+
+
+async def _out(
+    reg: dict[str, Any], with_person: bool = False, position: int | None = None
+) -> RegistrationOut:
+    return RegistrationOut(
+        id=str(reg["id"]),
+        gathering=str(reg["gathering"]),
+        gathering_title=reg["gathering.title"],
+        starts_at=oslo_iso(reg["gathering.starts_at"]) or "",
+        status=reg["status"],
+        waitlist_position=position if position is not None else await _position(reg),
+        dietary=reg["dietary"],
+        accessibility=reg["accessibility"],
+        accommodation=reg["accommodation"],
+        attended=reg["attended"],
+        registered_at=oslo_iso(reg["created_at"]) or "",
+        name=reg["user.name"] if with_person else None,
+        email=reg["user.email"] if with_person else None,
+        municipality=reg["municipality.number"],
+        municipality_name=reg["municipality.name"],
+    )
+
+
+async def _get(reg_id: int) -> dict[str, Any] | None:
+    return await Registration.select(*_cols()).where(Registration.id == reg_id).first()
+
+
+async def mine(user: CurrentUser) -> list[RegistrationOut]:
+    rows = await (
+        Registration.select(*_cols())
+        .where(Registration.user == user.id)
+        .order_by(Registration.gathering.starts_at)
+    )
+    return [await _out(r) for r in rows]
+
+
+async def for_gathering(user: CurrentUser, gathering_id: str) -> list[RegistrationOut]:
+    g = await gatherings.editable_row(user, gathering_id)
+    rows = await (
+        Registration.select(*_cols())
+        .where(Registration.gathering == g["id"])
+        .order_by(Registration.status, Registration.queue_number, Registration.created_at)
+    )
+    out, position = [], 0
+    for r in sorted(
+        rows,
+        key=lambda r: (
+            r["status"] != "confirmed",
+            r["status"] != "waitlisted",
+            r["queue_number"] or 0,
+            r["created_at"],
+        ),
+    ):
+        if r["status"] == "waitlisted":
+            position += 1
+        out.append(
+            await _out(
+                r, with_person=True, position=position if r["status"] == "waitlisted" else None
+            )
+        )
+    return out
+
+
+CSV_HEADER = [
+    "navn",
+    "e-post",
+    "kommunenummer",
+    "kommune",
+    "status",
+    "venteliste",
+    "kosthold",
+    "tilrettelegging",
+    "overnatting",
+    "oppmøtt",
+    "påmeldt",
+]
+
+
+def as_csv(rows: list[RegistrationOut]) -> bytes:
+    """Semicolon-separated UTF-8 with BOM: Excel with Norwegian settings opens it right."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    for r in rows:
+        writer.writerow(
+            [
+                r.name,
+                r.email,
+                r.municipality or "",
+                r.municipality_name or "",
+                r.status,
+                r.waitlist_position or "",
+                r.dietary,
+                r.accessibility,
+                "ja" if r.accommodation else "nei",
+                "" if r.attended is None else ("ja" if r.attended else "nei"),
+                r.registered_at,
+            ]
+        )
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+async def municipality_counts(user: CurrentUser, gathering_id: str) -> list[MunicipalityCount]:
+    rows = await for_gathering(user, gathering_id)
+    counts: dict[str | None, MunicipalityCount] = {}
+    for r in rows:
+        c = counts.setdefault(
+            r.municipality,
+            MunicipalityCount(r.municipality, r.municipality_name or "–", 0, 0, 0),
+        )
+        c.confirmed += r.status == "confirmed"
+        c.waitlisted += r.status == "waitlisted"
+        c.attended += bool(r.attended)
+    return sorted(counts.values(), key=lambda c: c.name)
+
+
+# --- eligibility ----------------------------------------------------------------------
+
+
+async def _eligible(user: CurrentUser, g: dict[str, Any]) -> None:
+    t = now()
+    if g["registration_opens_at"] and t < g["registration_opens_at"]:
+        raise Conflict(f"Registration opens {oslo_text(g['registration_opens_at'], user.language)}")
+    closes = g["registration_closes_at"] or g["starts_at"]
+    if t >= closes:
+        raise Conflict(f"Registration closed {oslo_text(closes, user.language)}")
+    if g["audience"] == "open":
+        return
+    network_name = g.get("network.name") or g["network.slug"]
+    if user.municipality_id is None:
+        raise Forbidden(
+            f"Only staff of municipalities in {network_name} may register; "
+            "your account has no municipality"
+        )
+    if g["audience"] == "members":
+        member = await NetworkMembership.exists().where(
+            (NetworkMembership.network == g["network"])
+            & (NetworkMembership.municipality == user.municipality_id)
+            & (NetworkMembership.status == "member")
+        )
+        if not member:
+            raise Forbidden(f"Only member municipalities of {network_name} may register")
+    else:  # region
+        muni = (
+            await Municipality.select(Municipality.county)
+            .where(Municipality.id == user.municipality_id)
+            .first()
+        )
+        inside = muni is not None and await NetworkCounty.exists().where(
+            (NetworkCounty.network == g["network"]) & (NetworkCounty.county == muni["county"])
+        )
+        if not inside:
+            raise Forbidden(f"Only municipalities in the region of {network_name} may register")
+
+
+async def _municipality_full(g: dict[str, Any], municipality_id: int | None) -> bool:
+    cap = g["seats_per_municipality"]
+    if not cap or municipality_id is None:
+        return False
+    taken = await Registration.count().where(
+        (Registration.gathering == g["id"])
+        & (Registration.municipality == municipality_id)
+        & (Registration.status == "confirmed")
+    )
+    return int(taken) >= cap
+
+
+async def _take_seat(gid: int) -> bool:
+    taken = await (
+        Gathering.update({Gathering.confirmed_count: Gathering.confirmed_count + 1})
+        .where((Gathering.id == gid) & (Gathering.confirmed_count < Gathering.capacity))
+        .returning(Gathering.id)
+    )
+    return bool(taken)
+
+
+async def _join_queue(gid: int) -> int:
+    rows = await (
+        Gathering.update(
+            {
+                Gathering.queue_counter: Gathering.queue_counter + 1,
+                Gathering.waitlist_count: Gathering.waitlist_count + 1,
+            }
+        )
+        .where(Gathering.id == gid)
+        .returning(Gathering.queue_counter)
+    )
+    return int(rows[0]["queue_counter"])
+
+
+# --- writing --------------------------------------------------------------------------
+
+
+async def _mail(
+    kind: str,
+    reg_id: int,
+    base_url: str,
+    extra: dict[str, Any] | None = None,
+    key: str | None = None,
+) -> None:
+    reg = (
+        await Registration.select(
+            Registration.id,
+            Registration.gathering,
+            Registration.user.email,
+            Registration.user.name,
+            Registration.user.language,
+        )
+        .where(Registration.id == reg_id)
+        .first()
+    )
+    assert reg is not None
+    g = await Gathering.select().where(Gathering.id == reg["gathering"]).first()
+    assert g is not None
+    lang = reg["user.language"]
+    await enqueue_mail(
+        kind,
+        reg["user.email"],
+        lang,
+        {
+            "name": reg["user.name"],
+            **gatherings.mail_context(g, lang, base_url),
+            "registration_id": reg_id,
+            **(extra or {}),
+        },
+        idempotency_key=key,
+    )
+
+
+async def register(
+    user: CurrentUser, gathering_id: str, data: RegistrationIn, base_url: str
+) -> tuple[RegistrationOut, bool]:
+    """Returns (registration, created). Repeating returns the live one unchanged."""
+    async with atomic():
+        visible = await gatherings.visible_row(user, gathering_id)
+        g = await gatherings.lock(visible["id"])
+        assert g is not None
+        g["network.name"] = visible["network.name"]
+        existing = (
+            await Registration.select(*_cols())
+            .where(
+                (Registration.gathering == g["id"])
+                & (Registration.user == user.id)
+                & Registration.status.is_in(LIVE)
+            )
+            .first()
+        )
+        if existing is not None:
+            return await _out(existing), False
+        if g["status"] != "published":
+            raise Conflict(f"This gathering is {g['status']} and takes no registrations")
+        await _eligible(user, g)
+        confirmed = not await _municipality_full(g, user.municipality_id) and await _take_seat(
+            g["id"]
+        )
+        stamp = now()
+        rows = await Registration.insert(
+            Registration(
+                gathering=g["id"],
+                user=user.id,
+                municipality=user.municipality_id,
+                status="confirmed" if confirmed else "waitlisted",
+                queue_number=None if confirmed else await _join_queue(g["id"]),
+                dietary=data.dietary.strip(),
+                accessibility=data.accessibility.strip(),
+                accommodation=data.accommodation,
+                confirmed_at=stamp if confirmed else None,
+            )
+        )
+        reg_id = int(rows[0]["id"])
+        reg = await _get(reg_id)
+        assert reg is not None
+        out = await _out(reg)
+        if confirmed:
+            await _mail(
+                "registration_confirmed", reg_id, base_url, key=f"registration_confirmed:{reg_id}"
+            )
+        else:
+            await _mail(
+                "registration_waitlisted",
+                reg_id,
+                base_url,
+                {"position": out.waitlist_position},
+                key=f"registration_waitlisted:{reg_id}",
+            )
+    return out, True
+
+
+async def promote_fitting(gid: int, base_url: str) -> int:
+    """Confirm waitlisted people, first come first served, while seats are free.
+    Someone whose municipality is at its cap is passed over (and keeps the place)."""
+    g = await gatherings.lock(gid)
+    assert g is not None
+    promoted = 0
+    queue = (
+        await Registration.select(Registration.id, Registration.municipality)
+        .where((Registration.gathering == gid) & (Registration.status == "waitlisted"))
+        .order_by(Registration.queue_number)
+    )
+    for reg in queue:
+        if await _municipality_full(g, reg["municipality"]):
+            continue
+        if not await _take_seat(gid):
+            break
+        await Registration.update(
+            {
+                Registration.status: "confirmed",
+                Registration.confirmed_at: now(),
+                Registration.updated_at: now(),
+            }
+        ).where(Registration.id == reg["id"])
+        await Gathering.update({Gathering.waitlist_count: Gathering.waitlist_count - 1}).where(
+            Gathering.id == gid
+        )
+        await _mail(
+            "registration_promoted", reg["id"], base_url, key=f"registration_promoted:{reg['id']}"
+        )
+        promoted += 1
+    return promoted
+
+
+async def cancel(user: CurrentUser, reg_id: str, base_url: str) -> RegistrationOut:
+    if not reg_id.isdigit():
+        raise NotFound("No registration with that id")
+    async with atomic():
+        reg = await _get(int(reg_id))
+        if reg is None:
+            raise NotFound("No registration with that id")
+        g = await gatherings.lock(reg["gathering"])
+        assert g is not None
+        own = reg["user"] == user.id
+        if not own and not gatherings.may_edit(user, g["network.slug"]):
+            raise NotFound("No registration with that id")
+        if reg["status"] == "cancelled":
+            raise Conflict("This registration is already cancelled")
+        if g["status"] != "published":
+            raise Conflict(f"This gathering is {g['status']}")
+        if own and g["starts_at"] <= now():
+            raise Conflict(
+                "The gathering has started; ask the coordinator to change your registration"
+            )
+        stamp = now()
+        await Registration.update(
+            {
+                Registration.status: "cancelled",
+                Registration.cancelled_at: stamp,
+                Registration.cancelled_by: user.email,
+                Registration.updated_at: stamp,
+            }
+        ).where(Registration.id == reg["id"])
+        counter = (
+            Gathering.confirmed_count if reg["status"] == "confirmed" else Gathering.waitlist_count
+        )
+        await Gathering.update({counter: counter - 1}).where(Gathering.id == g["id"])
+        late = g["cancellation_deadline"] is not None and stamp > g["cancellation_deadline"]
+        await record(
+            user.email,
+            "registration.cancel",
+            "registration",
+            reg["id"],
+            before={"status": reg["status"]},
+            after={"status": "cancelled", "late": late},
+        )
+        await _mail(
+            "registration_cancelled",
+            reg["id"],
+            base_url,
+            {"late": late},
+            key=f"registration_cancelled:{reg['id']}",
+        )
+        if reg["status"] == "confirmed":
+            await promote_fitting(g["id"], base_url)
+        fresh = await _get(reg["id"])
+        assert fresh is not None
+        return await _out(fresh)
+
+
+async def set_attendance(user: CurrentUser, reg_id: str, attended: bool) -> RegistrationOut:
+    if not reg_id.isdigit():
+        raise NotFound("No registration with that id")
+    async with atomic():
+        reg = await _get(int(reg_id))
+        if reg is None:
+            raise NotFound("No registration with that id")
+        g = (
+            await Gathering.select(Gathering.network.slug, Gathering.starts_at, Gathering.status)
+            .where(Gathering.id == reg["gathering"])
+            .first()
+        )
+        assert g is not None
+        if not gatherings.may_edit(user, g["network.slug"]):
+            raise NotFound("No registration with that id")
+        if reg["status"] != "confirmed":
+            raise Conflict(
+                f"Only confirmed registrations have attendance; this one is {reg['status']}"
+            )
+        if g["starts_at"] > now():
+            raise Conflict("Attendance can be marked once the gathering has started")
+        await Registration.update(
+            {Registration.attended: attended, Registration.updated_at: now()}
+        ).where(Registration.id == reg["id"])
+        await record(
+            user.email,
+            "registration.attendance",
+            "registration",
+            reg["id"],
+            before={"attended": reg["attended"]},
+            after={"attended": attended},
+        )
+        fresh = await _get(reg["id"])
+        assert fresh is not None
+        return await _out(fresh, with_person=True)
