@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, Parameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from service.accounts.controller import me_of
 from service.accounts.guards import current_user, signed_in
@@ -31,9 +31,9 @@ class GatheringController(Controller):
         self,
         request: Request[Any, Any, Any],
         settings: NamedDependency[Settings],
-        network: str | None = Parameter(default=None, max_length=60),
-        start: str | None = Parameter(query="from", default=None, max_length=40),
-        end: str | None = Parameter(query="to", default=None, max_length=40),
+        network: Annotated[str | None, QueryParameter(max_length=60)] = None,
+        start: Annotated[str | None, QueryParameter(name="from", max_length=40)] = None,
+        end: Annotated[str | None, QueryParameter(name="to", max_length=40)] = None,
     ) -> list[GatheringOut]:
         return await service.list_visible(
             current_user(request), settings.base_url, network, start, end

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, patch, post, put
-from litestar.params import FromPath, JSONBody, Parameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from service.accounts.controller import me_of
 from service.accounts.guards import current_user, finance_or_admin, signed_in
@@ -62,9 +62,9 @@ class MunicipalityController(Controller):
     @get("/", summary="Municipalities and city districts, optionally by county")
     async def list_municipalities(
         self,
-        county: str | None = Parameter(
-            default=None, max_length=100, description="County number or name"
-        ),
+        county: Annotated[
+            str | None, QueryParameter(max_length=100, description="County number or name")
+        ] = None,
     ) -> list[MunicipalityOut]:
         return await service.list_municipalities(county)
 
