@@ -143,6 +143,16 @@ class ApiToken(Table):
     revoked_at = Timestamptz(null=True, default=None)
 
 
+class CalendarToken(Table):
+    """The secret in a personal feed URL; only its hash is kept. Reset = revoke + new."""
+
+    id = Serial(primary_key=True)
+    user = ForeignKey(references=User, null=False)
+    token_hash = Varchar(length=64, unique=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    revoked_at = Timestamptz(null=True, default=None)
+
+
 class SessionData(Table):
     """Server-side session store (used when Redis is not configured)."""
 
@@ -261,6 +271,7 @@ class Registration(Table):
 __all__ = [
     "ApiToken",
     "AuditEvent",
+    "CalendarToken",
     "County",
     "Gathering",
     "LoginToken",

@@ -1,0 +1,205 @@
+"""HTTP for calendar feeds (text/calendar, ETag + 304, HEAD) and personal feed URLs."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import uuid
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from litestar import Controller, HttpMethod, Request, Response, get, post, route
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter
+
+from service.accounts.controller import me_of
+from service.accounts.guards import current_user, signed_in
+from service.accounts.secrets import hash_secret
+from service.calendar import feeds
+from service.db.tables import CalendarToken, Network
+from service.db.tx import atomic
+from service.gatherings import service as gatherings
+from service.lib.audit import record
+from service.lib.clock import now
+from service.lib.errors import NotFound
+from service.settings import Settings
+
+CONTENT_TYPE = "text/calendar"  # Litestar adds "; charset=utf-8"
+Lang = Annotated[str, QueryParameter(pattern="^(nb|en)$")]
+
+
+def _ics_name(name: str) -> str:
+    if not name.endswith(".ics") or len(name) <= 4:
+        raise NotFound(f"Nothing is found at {name}")
+    return name[:-4]
+
+
+def _respond(request: Request[Any, Any, Any], feed: feeds.Feed, private: bool) -> Response[bytes]:
+    headers = {
+        "ETag": feed.etag,
+        "Last-Modified": format_datetime(feed.last_modified, usegmt=True),
+        "Cache-Control": ("private" if private else "public") + ", max-age=300",
+        "Content-Disposition": "inline",
+    }
+    if private:
+        headers["Referrer-Policy"] = "no-referrer"
+    if _not_modified(request, feed):
+        return Response(b"", status_code=304, headers=headers, media_type=CONTENT_TYPE)
+    body = b"" if request.method == HttpMethod.HEAD else feed.body
+    if request.method == HttpMethod.HEAD:
+        headers["Content-Length"] = str(len(feed.body))
+    return Response(body, media_type=CONTENT_TYPE, headers=headers)
+
+
+def _not_modified(request: Request[Any, Any, Any], feed: feeds.Feed) -> bool:
+    inm = request.headers.get("if-none-match")
+    if inm is not None:
+        tags = {t.strip().removeprefix("W/") for t in inm.split(",")}
+        return feed.etag in tags or "*" in tags
+    ims = request.headers.get("if-modified-since")
+    if ims:
+        try:
+            return feed.last_modified <= parsedate_to_datetime(ims)
+        except (TypeError, ValueError):
+            return False
+    return False
+
+
+def feed_secret(settings: Settings, row_id: int, user_id: int) -> str:
+    """Reproducible from the server's secret, so only its hash needs storing."""
+    mac = hmac.new(
+        settings.secret_key.encode(), f"calendar-feed:{row_id}:{user_id}".encode(), hashlib.sha256
+    )
+    return mac.hexdigest()
+
+
+def feed_urls(settings: Settings, secret: str) -> dict[str, str]:
+    url = f"{settings.base_url}/calendar/feed/{secret}.ics"
+    parts = urlsplit(url)
+    return {"url": url, "webcal_url": "webcal://" + parts.netloc + parts.path}
+
+
+class CalendarController(Controller):
+    path = "/calendar"
+    tags = ["calendar"]
+
+    @route("/all.ics", http_method=[HttpMethod.GET, HttpMethod.HEAD], summary="All networks")
+    async def all_feed(
+        self,
+        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
+        lang: Lang = "nb",
+    ) -> Response[bytes]:
+        name = "Nettverkssamlinger" if lang == "nb" else "Network gatherings"
+        feed = await feeds.public_feed(None, name, settings.base_url, lang)
+        return _respond(request, feed, private=False)
+
+    @route(
+        "/networks/{name:str}",
+        http_method=[HttpMethod.GET, HttpMethod.HEAD],
+        summary="One network's gatherings (/calendar/networks/{slug}.ics)",
+    )
+    async def network_feed(
+        self,
+        request: Request[Any, Any, Any],
+        name: FromPath[str],
+        settings: NamedDependency[Settings],
+        lang: Lang = "nb",
+    ) -> Response[bytes]:
+        slug = _ics_name(name)
+        network = await Network.select(Network.name).where(Network.slug == slug).first()
+        if network is None:
+            raise NotFound(f"No network with slug {slug!r}")
+        feed = await feeds.public_feed(slug, network["name"], settings.base_url, lang)
+        return _respond(request, feed, private=False)
+
+    @route(
+        "/gatherings/{name:str}",
+        http_method=[HttpMethod.GET, HttpMethod.HEAD],
+        summary="One gathering (/calendar/gatherings/{id}.ics)",
+    )
+    async def gathering_feed(
+        self,
+        request: Request[Any, Any, Any],
+        name: FromPath[str],
+        settings: NamedDependency[Settings],
+        lang: Lang = "nb",
+    ) -> Response[bytes]:
+        row = await gatherings.visible_row(current_user(request), _ics_name(name))
+        feed = await feeds.gathering_feed(row, settings.base_url, lang)
+        return _respond(request, feed, private=row["status"] == "draft")
+
+    @route(
+        "/feed/{name:str}",
+        http_method=[HttpMethod.GET, HttpMethod.HEAD],
+        summary="Personal feed (/calendar/feed/{token}.ics)",
+    )
+    async def personal_feed(
+        self,
+        request: Request[Any, Any, Any],
+        name: FromPath[str],
+        settings: NamedDependency[Settings],
+    ) -> Response[bytes]:
+        feed = await feeds.personal_feed(hash_secret(_ics_name(name)), settings.base_url)
+        if feed is None:
+            raise NotFound("No calendar feed at this address (it may have been reset)")
+        return _respond(request, feed, private=True)
+
+
+async def _active_row(user_id: int) -> dict[str, Any] | None:
+    return (
+        await CalendarToken.select()
+        .where((CalendarToken.user == user_id) & CalendarToken.revoked_at.is_null())
+        .first()
+    )
+
+
+async def _new_row(user_id: int, settings: Settings) -> str:
+    # The secret depends on the row id, so the row is made first with a placeholder.
+    rows = await CalendarToken.insert(
+        CalendarToken(user=user_id, token_hash="pending-" + uuid.uuid4().hex)
+    )
+    row_id = int(rows[0]["id"])
+    secret = feed_secret(settings, row_id, user_id)
+    await CalendarToken.update({CalendarToken.token_hash: hash_secret(secret)}).where(
+        CalendarToken.id == row_id
+    )
+    return secret
+
+
+class MyCalendarController(Controller):
+    path = "/api/v1/me/calendar"
+    tags = ["calendar"]
+    guards = [signed_in]
+
+    @get("/", summary="My personal feed URL (made on first use)")
+    async def my_calendar(
+        self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]
+    ) -> dict[str, str]:
+        user = me_of(request)
+        async with atomic():
+            row = await _active_row(user.id)
+            if row is None:
+                secret = await _new_row(user.id, settings)
+            else:
+                secret = feed_secret(settings, row["id"], user.id)
+                if hash_secret(secret) != row["token_hash"]:  # the server secret changed
+                    await CalendarToken.update({CalendarToken.revoked_at: now()}).where(
+                        CalendarToken.id == row["id"]
+                    )
+                    secret = await _new_row(user.id, settings)
+        return feed_urls(settings, secret)
+
+    @post("/reset", status_code=200, summary="New feed URL; the old one answers 404")
+    async def reset(
+        self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]
+    ) -> dict[str, str]:
+        user = me_of(request)
+        async with atomic():
+            await CalendarToken.update({CalendarToken.revoked_at: now()}).where(
+                (CalendarToken.user == user.id) & CalendarToken.revoked_at.is_null()
+            )
+            secret = await _new_row(user.id, settings)
+            await record(user.email, "calendar.reset", "user", user.id)
+        return feed_urls(settings, secret)

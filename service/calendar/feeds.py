@@ -1,0 +1,299 @@
+"""Calendar feeds: which gatherings each feed holds, rendered and cached.
+
+Each VEVENT is rendered once per (gathering, updated_at, status, language) and kept;
+a feed is assembled from those pieces and cached whole with a version stamp. A
+request first asks the database one cheap question (the version); when it has not
+changed, the cached bytes and ETag answer, and a matching If-None-Match is a 304.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from service.calendar import ics
+from service.db.tables import CalendarToken, Gathering, ProgrammeItem, Registration, RoleGrant
+from service.db.tx import engine
+from service.lib.clock import OSLO, now
+
+PAST = timedelta(days=365)
+CANCELLED_KEPT = timedelta(days=60)
+PUBLIC_STATES = ["published", "completed", "cancelled"]
+MAX_FEEDS = 256
+MAX_EVENTS = 20_000
+
+
+@dataclass(frozen=True)
+class Feed:
+    body: bytes
+    etag: str
+    last_modified: datetime
+
+
+_feeds: OrderedDict[tuple[Any, ...], tuple[Any, Feed]] = OrderedDict()
+_events: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+
+
+def clear_caches() -> None:
+    _feeds.clear()
+    _events.clear()
+
+
+def _remember(cache: OrderedDict[Any, Any], key: Any, value: Any, limit: int) -> None:
+    cache[key] = value
+    cache.move_to_end(key)
+    while len(cache) > limit:
+        cache.popitem(last=False)
+
+
+def uid_for(gathering_id: int, base_url: str) -> str:
+    return f"gathering-{gathering_id}@{urlsplit(base_url).hostname or 'samling'}"
+
+
+def location(g: dict[str, Any]) -> str:
+    return ", ".join(p for p in (g["venue"], g["address"], g["city"]) if p)
+
+
+def event_data(
+    g: dict[str, Any], programme: list[dict[str, Any]], base_url: str, language: str, status: str
+) -> ics.EventData:
+    url = f"{base_url}/gatherings/{g['id']}"
+    return ics.EventData(
+        uid=uid_for(g["id"], base_url),
+        title=g["title"],
+        description=ics.describe(g["description"], programme, url, language),
+        starts_at=g["starts_at"],
+        ends_at=g["ends_at"],
+        created_at=g["created_at"],
+        updated_at=g["updated_at"],
+        sequence=g["sequence"],
+        status=status,
+        location=location(g),
+        url=url,
+        latitude=g["latitude"],
+        longitude=g["longitude"],
+        categories=g.get("network.name") or "",
+    )
+
+
+def _status(g: dict[str, Any], tentative: bool = False) -> str:
+    if g["status"] == "cancelled":
+        return "CANCELLED"
+    if g["status"] == "draft" or tentative:
+        return "TENTATIVE"
+    return "CONFIRMED"
+
+
+async def _programmes(ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    out: dict[int, list[dict[str, Any]]] = {}
+    rows = (
+        await ProgrammeItem.select()
+        .where(ProgrammeItem.gathering.is_in(ids or [-1]))
+        .order_by(ProgrammeItem.starts_at)
+    )
+    for p in rows:
+        out.setdefault(p["gathering"], []).append(p)
+    return out
+
+
+async def _event_pieces(
+    rows: list[tuple[dict[str, Any], str]], base_url: str, language: str
+) -> list[bytes]:
+    """Rendered VEVENTs for (gathering row, status) pairs, from the piece cache."""
+    keys = [(g["id"], str(g["updated_at"]), status, language, base_url) for g, status in rows]
+    missing = [g["id"] for (g, _), k in zip(rows, keys, strict=True) if k not in _events]
+    programmes = await _programmes(missing) if missing else {}
+    pieces = []
+    for (g, status), key in zip(rows, keys, strict=True):
+        piece = _events.get(key)
+        if piece is None:
+            data = event_data(g, programmes.get(g["id"], []), base_url, language, status)
+            piece = ics.event_bytes(data, language)
+            _remember(_events, key, piece, MAX_EVENTS)
+        pieces.append(piece)
+    return pieces
+
+
+def _in_window(g: dict[str, Any], t: datetime) -> bool:
+    if g["ends_at"] < t - PAST:
+        return False
+    if g["status"] == "cancelled":
+        return g["cancelled_at"] is not None and g["cancelled_at"] >= t - CANCELLED_KEPT
+    return True
+
+
+def _finish(body: bytes, stamps: list[datetime]) -> Feed:
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    last = max(stamps) if stamps else datetime(2000, 1, 1, tzinfo=OSLO)
+    return Feed(body=body, etag=etag, last_modified=last.replace(microsecond=0))
+
+
+# --- versions: one cheap query each -------------------------------------------------------
+
+
+async def _scalar_row(sql: str, *args: Any) -> dict[str, Any] | None:
+    rows = await engine().run_querystring(_qs(sql, *args))
+    return rows[0] if rows else None
+
+
+def _qs(sql: str, *args: Any) -> Any:
+    from piccolo.querystring import QueryString
+
+    return QueryString(sql, *args)
+
+
+async def public_version(network_slug: str | None) -> tuple[Any, ...]:
+    if network_slug is None:
+        row = await _scalar_row(
+            "SELECT max(updated_at) AS v, count(*) AS n FROM gathering WHERE status <> 'draft'"
+        )
+    else:
+        row = await _scalar_row(
+            "SELECT max(g.updated_at) AS v, count(g.id) AS n, max(n.id) AS net "
+            "FROM network n LEFT JOIN gathering g ON g.network = n.id AND g.status <> 'draft' "
+            "WHERE n.slug = {}",
+            network_slug,
+        )
+        if row is None or row.get("net") is None:
+            return ("missing",)
+    assert row is not None
+    return (str(row["v"]), row["n"], now().date().isoformat())
+
+
+async def personal_version(token_hash: str) -> tuple[int, tuple[Any, ...]] | None:
+    user_col = '"user"' if engine().engine_type == "postgres" else "user"
+    row = await _scalar_row(
+        f"SELECT t.{user_col} AS uid, u.language AS lang, "  # noqa: S608 - no user input
+        "(SELECT max(updated_at) FROM gathering) AS g, (SELECT count(*) FROM gathering) AS gn, "
+        f"(SELECT max(updated_at) FROM registration r WHERE r.{user_col} = t.{user_col}) AS r, "
+        f"(SELECT count(*) FROM registration r WHERE r.{user_col} = t.{user_col}) AS rn, "
+        f"(SELECT count(*) FROM role_grant rg WHERE rg.{user_col} = t.{user_col}) AS roles "
+        f"FROM calendar_token t JOIN samling_user u ON u.id = t.{user_col} "
+        "WHERE t.token_hash = {} AND t.revoked_at IS NULL AND u.active = {}",
+        token_hash,
+        True,
+    )
+    if row is None:
+        return None
+    version = (str(row["g"]), row["gn"], str(row["r"]), row["rn"], row["roles"], row["lang"])
+    return int(row["uid"]), (*version, now().date().isoformat())
+
+
+# --- feeds -------------------------------------------------------------------------------
+
+
+def _columns() -> list[Any]:
+    return [*Gathering.all_columns(), Gathering.network.slug, Gathering.network.name]
+
+
+async def public_feed(
+    network_slug: str | None, network_name: str, base_url: str, language: str
+) -> Feed:
+    version = await public_version(network_slug)
+    key = ("public", network_slug, language, base_url)
+    cached = _feeds.get(key)
+    if cached and cached[0] == version:
+        return cached[1]
+    query = Gathering.select(*_columns()).where(Gathering.status.is_in(PUBLIC_STATES))
+    if network_slug:
+        query = query.where(Gathering.network.slug == network_slug)
+    t = now()
+    rows = [g for g in await query.order_by(Gathering.starts_at, Gathering.id) if _in_window(g, t)]
+    pieces = await _event_pieces([(g, _status(g)) for g in rows], base_url, language)
+    feed = _finish(ics.assemble(network_name, pieces), [g["updated_at"] for g in rows])
+    _remember(_feeds, key, (version, feed), MAX_FEEDS)
+    return feed
+
+
+async def gathering_feed(g: dict[str, Any], base_url: str, language: str) -> Feed:
+    pieces = await _event_pieces([(g, _status(g))], base_url, language)
+    return _finish(ics.assemble(g["title"], pieces), [g["updated_at"]])
+
+
+async def personal_feed(token_hash: str, base_url: str) -> Feed | None:
+    found = await personal_version(token_hash)
+    if found is None:
+        return None
+    user_id, version = found
+    language = version[5] or "nb"
+    key = ("personal", token_hash, base_url)
+    cached = _feeds.get(key)
+    if cached and cached[0] == version:
+        return cached[1]
+    t = now()
+    regs = (
+        await Registration.select(
+            Registration.gathering, Registration.status, Registration.updated_at
+        )
+        .where(Registration.user == user_id)
+        .order_by(Registration.updated_at)
+    )
+    mine: dict[int, dict[str, Any]] = {}
+    for r in regs:  # the newest registration per gathering wins
+        mine[r["gathering"]] = r
+    networks = [
+        r["network"]
+        for r in await RoleGrant.select(RoleGrant.network).where(
+            (RoleGrant.user == user_id) & (RoleGrant.role == "coordinator")
+        )
+    ]
+    condition: Any = Gathering.id.is_in(list(mine) or [-1])
+    if networks:
+        condition = condition | Gathering.network.is_in(networks)
+    rows = [
+        g
+        for g in await Gathering.select(*_columns()).where(condition).order_by(Gathering.starts_at)
+        if _in_window(g, t)
+    ]
+    chosen: list[tuple[dict[str, Any], str]] = []
+    deadlines: list[bytes] = []
+    for g in rows:
+        reg = mine.get(g["id"])
+        coordinated = g["network"] in networks
+        if reg is not None and not coordinated:
+            if reg["status"] == "cancelled":
+                if reg["updated_at"] < t - CANCELLED_KEPT:
+                    continue
+                status = "CANCELLED"
+            else:
+                status = _status(g, tentative=reg["status"] == "waitlisted")
+            # the registration's own changes must show: fold them into the stamp
+            g = {**g, "updated_at": max(g["updated_at"], reg["updated_at"])}
+            if status == "CANCELLED" and g["status"] != "cancelled":
+                g = {**g, "sequence": g["sequence"] + 1}
+        else:
+            tentative = reg is not None and reg["status"] == "waitlisted"
+            status = _status(g, tentative=tentative)
+            closes = g["registration_closes_at"] or g["starts_at"]
+            deadlines.append(
+                ics.deadline_bytes(
+                    f"deadline-{g['id']}@{urlsplit(base_url).hostname or 'samling'}",
+                    g["title"],
+                    closes.astimezone(OSLO).date(),
+                    g["updated_at"],
+                    g["created_at"],
+                    g["sequence"],
+                    f"{base_url}/gatherings/{g['id']}",
+                    language,
+                    cancelled=g["status"] == "cancelled",
+                )
+            )
+        chosen.append((g, status))
+    pieces = await _event_pieces(chosen, base_url, language)
+    name = "Mine samlinger" if language == "nb" else "My gatherings"
+    feed = _finish(ics.assemble(name, pieces + deadlines), [g["updated_at"] for g, _ in chosen])
+    _remember(_feeds, key, (version, feed), MAX_FEEDS)
+    return feed
+
+
+async def feed_token_user(token_hash: str) -> int | None:
+    row = (
+        await CalendarToken.select(CalendarToken.user)
+        .where((CalendarToken.token_hash == token_hash) & CalendarToken.revoked_at.is_null())
+        .first()
+    )
+    return int(row["user"]) if row else None
