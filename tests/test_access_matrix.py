@@ -145,6 +145,18 @@ MATRIX: dict[str, Case] = {
         {**signed_in(404), "coordinator": 409, "admin": 409},
         lambda: {"attended": True},
     ),
+    "GET /api/v1/admin/outbox": Case("/api/v1/admin/outbox", only({"admin": 200})),
+    "POST /api/v1/admin/outbox/{outbox_id}/retry": Case(
+        "/api/v1/admin/outbox/999999/retry", only({"admin": 404})
+    ),
+    "GET /calendar/all.ics": Case("/calendar/all.ics", everyone(200)),
+    "GET /calendar/networks/{name}": Case("/calendar/networks/vest.ics", everyone(200)),
+    "GET /calendar/gatherings/{name}": Case(
+        "/calendar/gatherings/{draft}.ics", {**everyone(404), "coordinator": 200, "admin": 200}
+    ),
+    "GET /calendar/feed/{name}": Case("/calendar/feed/not-a-token.ics", everyone(404)),
+    "GET /api/v1/me/calendar": Case("/api/v1/me/calendar", signed_in(200)),
+    "POST /api/v1/me/calendar/reset": Case("/api/v1/me/calendar/reset", signed_in(200)),
 }
 
 

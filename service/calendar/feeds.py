@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -128,8 +128,8 @@ def _in_window(g: dict[str, Any], t: datetime) -> bool:
 
 def _finish(body: bytes, stamps: list[datetime]) -> Feed:
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    last = max(stamps) if stamps else datetime(2000, 1, 1, tzinfo=OSLO)
-    return Feed(body=body, etag=etag, last_modified=last.replace(microsecond=0))
+    last = max(stamps) if stamps else datetime(2000, 1, 1, tzinfo=UTC)
+    return Feed(body=body, etag=etag, last_modified=last.astimezone(UTC).replace(microsecond=0))
 
 
 # --- versions: one cheap query each -------------------------------------------------------
