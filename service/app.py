@@ -34,8 +34,10 @@ from service.lib.errors import EXCEPTION_HANDLERS
 from service.lib.middleware import request_id_middleware
 from service.networks.controller import MunicipalityController, NetworkController
 from service.ops.controller import health, ready
+from service.outbox.controller import OutboxAdminController
 from service.settings import Settings, SettingsError, load_settings
 from service.web.controller import home, login_page, login_submit
+from tasks.queue import queue_lifespan
 
 SESSION_MAX_AGE = timedelta(days=14)
 
@@ -101,6 +103,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             RegistrationController,
             CalendarController,
             MyCalendarController,
+            OutboxAdminController,  # mail pipeline
         ],
         dependencies={
             "settings": Provide(lambda: settings, sync_to_thread=False),
@@ -112,7 +115,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             request_id_middleware,
             DefineMiddleware(auth_middleware, settings=settings, sessions=sessions),
         ],
-        lifespan=[db_pool, redis_clients],
+        # queue_lifespan: the in-process mail runner, or the forwarder to arq with Redis.
+        lifespan=[db_pool, redis_clients, queue_lifespan(settings)],
         plugins=[
             StructlogPlugin(
                 StructlogConfig(

@@ -58,6 +58,12 @@ def _parser() -> argparse.ArgumentParser:
     imp_sub = imp.add_subparsers(dest="what", required=True)
     muni = imp_sub.add_parser("municipalities", help="SSB classification export (CSV)")
     muni.add_argument("file", type=Path)
+
+    # The mail/job worker (tasks/worker.py).
+    worker = sub.add_parser("worker", help="run the arq job worker (needs SAMLING_REDIS_URL)")
+    worker.add_argument(
+        "--check", action="store_true", help="health check: exit 0 if a worker is alive, else 1"
+    )
     return parser
 
 
@@ -148,6 +154,24 @@ def _run(coro: Any) -> None:
         raise CliError(exc.detail) from exc
 
 
+def _worker(settings: Settings, check: bool) -> None:
+    """`samling worker` runs the arq worker; `--check` is arq's health check."""
+    if not settings.redis_url:
+        raise CliError(
+            "SAMLING_REDIS_URL is not set: the worker needs Redis "
+            "(without it, `samling serve` sends mail in-process)"
+        )
+    from tasks.worker import check_worker, run
+
+    if check:
+        ok, line = asyncio.run(check_worker(settings.redis_url))
+        if not ok:
+            raise CliError(line)
+        print(line)
+        return
+    run(settings)
+
+
 def _serve(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
@@ -181,6 +205,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             except OSError as exc:
                 raise CliError(f"cannot read {args.file}: {exc.strerror}") from exc
             _run(_import_municipalities(args.file, raw))
+        elif args.command == "worker":
+            _worker(settings, args.check)
     except (SettingsError, CliError) as exc:
         print(f"samling: {exc}", file=sys.stderr)
         return 1
