@@ -43,12 +43,20 @@ def may_edit(user: CurrentUser | None, network_slug: str) -> bool:
 async def lock(gathering_id: int) -> dict[str, Any] | None:
     """Read the gathering row, locking it until the transaction ends (PostgreSQL);
     SQLite's BEGIN IMMEDIATE already serialises writers."""
-    query = Gathering.select(*Gathering.all_columns(), Gathering.network.slug).where(
-        Gathering.id == gathering_id
-    )
+    query = Gathering.select(
+        *Gathering.all_columns(), Gathering.network.slug, Gathering.network.name
+    ).where(Gathering.id == gathering_id)
     if not is_sqlite():
         query = query.lock_rows(of=(Gathering,))
     return await query.first()
+
+
+async def lock_visible(user: CurrentUser | None, gathering_id: str) -> dict[str, Any]:
+    """lock() for a gathering the caller may see (drafts only for editors), else 404."""
+    row = await lock(int(gathering_id)) if gathering_id.isdigit() else None
+    if row is None or (row["status"] == "draft" and not may_edit(user, row["network.slug"])):
+        raise NotFound("No gathering with that id")
+    return row
 
 
 async def _row(gathering_id: str | int) -> dict[str, Any] | None:

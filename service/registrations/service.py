@@ -222,13 +222,18 @@ async def _municipality_full(g: dict[str, Any], municipality_id: int | None) -> 
 async def _take_seat(gid: int) -> bool:
     taken = await (
         Gathering.update({Gathering.confirmed_count: Gathering.confirmed_count + 1})
-        .where((Gathering.id == gid) & (Gathering.confirmed_count < Gathering.capacity))
+        .where(
+            (Gathering.id == gid)
+            & (Gathering.confirmed_count < Gathering.capacity)
+            & (Gathering.status == "published")
+        )
         .returning(Gathering.id)
     )
     return bool(taken)
 
 
-async def _join_queue(gid: int) -> int:
+async def _join_queue(gid: int) -> tuple[int, int]:
+    """(queue number, position): the row is locked, so everyone waiting is ahead."""
     rows = await (
         Gathering.update(
             {
@@ -236,10 +241,12 @@ async def _join_queue(gid: int) -> int:
                 Gathering.waitlist_count: Gathering.waitlist_count + 1,
             }
         )
-        .where(Gathering.id == gid)
-        .returning(Gathering.queue_counter)
+        .where((Gathering.id == gid) & (Gathering.status == "published"))
+        .returning(Gathering.queue_counter, Gathering.waitlist_count)
     )
-    return int(rows[0]["queue_counter"])
+    if not rows:
+        raise Conflict("This gathering was just closed for registration")
+    return int(rows[0]["queue_counter"]), int(rows[0]["waitlist_count"])
 
 
 # --- writing --------------------------------------------------------------------------
@@ -285,11 +292,23 @@ async def register(
     user: CurrentUser, gathering_id: str, data: RegistrationIn, base_url: str
 ) -> tuple[RegistrationOut, bool]:
     """Returns (registration, created). Repeating returns the live one unchanged."""
+    try:
+        return await _register(user, gathering_id, data, base_url)
+    except Exception as exc:
+        # Two requests of the same person at once: the unique index let one through,
+        # and the other now finds that registration.
+        if "registration_live" not in str(exc) and "UNIQUE" not in str(exc):
+            raise
+        return await _register(user, gathering_id, data, base_url)
+
+
+async def _register(
+    user: CurrentUser, gathering_id: str, data: RegistrationIn, base_url: str
+) -> tuple[RegistrationOut, bool]:
     async with atomic():
-        visible = await gatherings.visible_row(user, gathering_id)
-        g = await gatherings.lock(visible["id"])
-        assert g is not None
-        g["network.name"] = visible["network.name"]
+        # Checks first, without a lock; the seat itself is taken by one guarded UPDATE
+        # (which locks the row on PostgreSQL), so the lock is held only to commit.
+        g = await gatherings.visible_row(user, gathering_id)
         existing = (
             await Registration.select(*_cols())
             .where(
@@ -304,9 +323,14 @@ async def register(
         if g["status"] != "published":
             raise Conflict(f"This gathering is {g['status']} and takes no registrations")
         await _eligible(user, g)
-        confirmed = not await _municipality_full(g, user.municipality_id) and await _take_seat(
-            g["id"]
-        )
+        full = False
+        if g["seats_per_municipality"]:
+            await gatherings.lock(g["id"])  # the per-municipality count must hold still
+            full = await _municipality_full(g, user.municipality_id)
+        confirmed = not full and await _take_seat(g["id"])
+        queue_number = position = None
+        if not confirmed:
+            queue_number, position = await _join_queue(g["id"])
         stamp = now()
         rows = await Registration.insert(
             Registration(
@@ -314,30 +338,63 @@ async def register(
                 user=user.id,
                 municipality=user.municipality_id,
                 status="confirmed" if confirmed else "waitlisted",
-                queue_number=None if confirmed else await _join_queue(g["id"]),
+                queue_number=queue_number,
                 dietary=data.dietary.strip(),
                 accessibility=data.accessibility.strip(),
                 accommodation=data.accommodation,
                 confirmed_at=stamp if confirmed else None,
+                created_at=stamp,
+                updated_at=stamp,
             )
         )
         reg_id = int(rows[0]["id"])
-        reg = await _get(reg_id)
-        assert reg is not None
-        out = await _out(reg)
-        if confirmed:
-            await _mail(
-                "registration_confirmed", reg_id, base_url, key=f"registration_confirmed:{reg_id}"
-            )
-        else:
-            await _mail(
-                "registration_waitlisted",
-                reg_id,
-                base_url,
-                {"position": out.waitlist_position},
-                key=f"registration_waitlisted:{reg_id}",
-            )
-    return out, True
+        kind = "registration_confirmed" if confirmed else "registration_waitlisted"
+        await enqueue_mail(
+            kind,
+            user.email,
+            user.language,
+            {
+                "name": user.name,
+                **gatherings.mail_context(g, user.language, base_url),
+                "registration_id": reg_id,
+                **({} if confirmed else {"position": position}),
+            },
+            idempotency_key=f"{kind}:{reg_id}",
+        )
+    muni_number, muni_name = await _municipality_names(user.municipality_id)
+    return RegistrationOut(
+        id=str(reg_id),
+        gathering=str(g["id"]),
+        gathering_title=g["title"],
+        starts_at=oslo_iso(g["starts_at"]) or "",
+        status="confirmed" if confirmed else "waitlisted",
+        waitlist_position=position,
+        dietary=data.dietary.strip(),
+        accessibility=data.accessibility.strip(),
+        accommodation=data.accommodation,
+        attended=None,
+        registered_at=oslo_iso(stamp) or "",
+        municipality=muni_number,
+        municipality_name=muni_name,
+    ), True
+
+
+_MUNICIPALITY_NAMES: dict[int, tuple[str, str]] = {}
+
+
+async def _municipality_names(municipality_id: int | None) -> tuple[str | None, str | None]:
+    if municipality_id is None:
+        return None, None
+    if municipality_id not in _MUNICIPALITY_NAMES:
+        row = (
+            await Municipality.select(Municipality.number, Municipality.name)
+            .where(Municipality.id == municipality_id)
+            .first()
+        )
+        if row is None:
+            return None, None
+        _MUNICIPALITY_NAMES[municipality_id] = (row["number"], row["name"])
+    return _MUNICIPALITY_NAMES[municipality_id]
 
 
 async def promote_fitting(gid: int, base_url: str) -> int:
