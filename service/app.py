@@ -31,6 +31,7 @@ from service.db.engine import database_url
 from service.db.tx import engine
 from service.gatherings.controller import GatheringController, RegistrationController
 from service.lib.errors import EXCEPTION_HANDLERS
+from service.lib.logs import queued_logger_factory
 from service.lib.middleware import request_id_middleware
 from service.networks.controller import MunicipalityController, NetworkController
 from service.ops.controller import health, ready
@@ -120,7 +121,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         plugins=[
             StructlogPlugin(
                 StructlogConfig(
-                    structlog_logging_config=StructLoggingConfig(log_exceptions="never"),
+                    structlog_logging_config=StructLoggingConfig(
+                        log_exceptions="never", logger_factory=queued_logger_factory
+                    ),
                     enable_middleware_logging=False,
                 )
             )

@@ -17,7 +17,7 @@ from service.accounts.controller import me_of
 from service.accounts.guards import current_user, signed_in
 from service.accounts.secrets import hash_secret
 from service.calendar import feeds
-from service.db.tables import CalendarToken, Network
+from service.db.tables import CalendarToken
 from service.db.tx import atomic
 from service.gatherings import service as gatherings
 from service.lib.audit import record
@@ -93,6 +93,7 @@ class CalendarController(Controller):
     ) -> Response[bytes]:
         name = "Nettverkssamlinger" if lang == "nb" else "Network gatherings"
         feed = await feeds.public_feed(None, name, settings.base_url, lang)
+        assert feed is not None
         return _respond(request, feed, private=False)
 
     @route(
@@ -108,10 +109,9 @@ class CalendarController(Controller):
         lang: Lang = "nb",
     ) -> Response[bytes]:
         slug = _ics_name(name)
-        network = await Network.select(Network.name).where(Network.slug == slug).first()
-        if network is None:
+        feed = await feeds.public_feed(slug, slug, settings.base_url, lang)
+        if feed is None:
             raise NotFound(f"No network with slug {slug!r}")
-        feed = await feeds.public_feed(slug, network["name"], settings.base_url, lang)
         return _respond(request, feed, private=False)
 
     @route(

@@ -2,13 +2,17 @@
 
 Each VEVENT is rendered once per (gathering, updated_at, status, language) and kept;
 a feed is assembled from those pieces and cached whole with a version stamp. A
-request first asks the database one cheap question (the version); when it has not
-changed, the cached bytes and ETag answer, and a matching If-None-Match is a 304.
+request asks the database one cheap question (the version); when it has not changed,
+the cached bytes and ETag answer, and a matching If-None-Match is a 304. The answer
+to that question is itself reused for up to FRESH_S seconds unless this process has
+committed a write since, so a change made through another process shows within
+FRESH_S seconds, and one made through this process at once.
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -16,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from service.calendar import ics
+from service.db import tx
 from service.db.tables import CalendarToken, Gathering, ProgrammeItem, Registration, RoleGrant
 from service.db.tx import engine
 from service.lib.clock import OSLO, now
@@ -25,6 +30,7 @@ CANCELLED_KEPT = timedelta(days=60)
 PUBLIC_STATES = ["published", "completed", "cancelled"]
 MAX_FEEDS = 256
 MAX_EVENTS = 20_000
+FRESH_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -36,11 +42,26 @@ class Feed:
 
 _feeds: OrderedDict[tuple[Any, ...], tuple[Any, Feed]] = OrderedDict()
 _events: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+_checked: dict[tuple[Any, ...], tuple[float, int, Any]] = {}
+
+
+async def _memo(key: tuple[Any, ...], ask: Any) -> Any:
+    """The version for `key`, asked anew after FRESH_S or after a commit here."""
+    hit = _checked.get(key)
+    clock = time.monotonic()
+    if hit and hit[1] == tx.commits and clock - hit[0] < FRESH_S:
+        return hit[2]
+    value = await ask()
+    if len(_checked) > MAX_FEEDS * 4:
+        _checked.clear()
+    _checked[key] = (clock, tx.commits, value)
+    return value
 
 
 def clear_caches() -> None:
     _feeds.clear()
     _events.clear()
+    _checked.clear()
 
 
 def _remember(cache: OrderedDict[Any, Any], key: Any, value: Any, limit: int) -> None:
@@ -146,22 +167,23 @@ def _qs(sql: str, *args: Any) -> Any:
     return QueryString(sql, *args)
 
 
-async def public_version(network_slug: str | None) -> tuple[Any, ...]:
+async def public_version(network_slug: str | None) -> tuple[Any, ...] | None:
+    """(stamp, count, day, network name); None for an unknown network."""
     if network_slug is None:
         row = await _scalar_row(
             "SELECT max(updated_at) AS v, count(*) AS n FROM gathering WHERE status <> 'draft'"
         )
-    else:
-        row = await _scalar_row(
-            "SELECT max(g.updated_at) AS v, count(g.id) AS n, max(n.id) AS net "
-            "FROM network n LEFT JOIN gathering g ON g.network = n.id AND g.status <> 'draft' "
-            "WHERE n.slug = {}",
-            network_slug,
-        )
-        if row is None or row.get("net") is None:
-            return ("missing",)
-    assert row is not None
-    return (str(row["v"]), row["n"], now().date().isoformat())
+        assert row is not None
+        return (str(row["v"]), row["n"], now().date().isoformat(), None)
+    row = await _scalar_row(
+        "SELECT max(g.updated_at) AS v, count(g.id) AS n, max(n.name) AS name "
+        "FROM network n LEFT JOIN gathering g ON g.network = n.id AND g.status <> 'draft' "
+        "WHERE n.slug = {}",
+        network_slug,
+    )
+    if row is None or row.get("name") is None:
+        return None
+    return (str(row["v"]), row["n"], now().date().isoformat(), row["name"])
 
 
 async def personal_version(token_hash: str) -> tuple[int, tuple[Any, ...]] | None:
@@ -191,9 +213,13 @@ def _columns() -> list[Any]:
 
 
 async def public_feed(
-    network_slug: str | None, network_name: str, base_url: str, language: str
-) -> Feed:
-    version = await public_version(network_slug)
+    network_slug: str | None, default_name: str, base_url: str, language: str
+) -> Feed | None:
+    """The feed of one network (or all when None); None for an unknown network."""
+    version = await _memo(("public", network_slug), lambda: public_version(network_slug))
+    if version is None:
+        return None
+    network_name = version[3] or default_name
     key = ("public", network_slug, language, base_url)
     cached = _feeds.get(key)
     if cached and cached[0] == version:
@@ -215,7 +241,7 @@ async def gathering_feed(g: dict[str, Any], base_url: str, language: str) -> Fee
 
 
 async def personal_feed(token_hash: str, base_url: str) -> Feed | None:
-    found = await personal_version(token_hash)
+    found = await _memo(("personal", token_hash), lambda: personal_version(token_hash))
     if found is None:
         return None
     user_id, version = found

@@ -16,6 +16,7 @@ from piccolo.engine import engine_finder
 from piccolo.engine.sqlite import TransactionType
 
 AfterCommit = Callable[[], Awaitable[None]]
+commits = 0  # write transactions committed by this process (read by caches)
 _hooks: contextvars.ContextVar[list[AfterCommit] | None] = contextvars.ContextVar(
     "samling_after_commit", default=None
 )
@@ -49,6 +50,8 @@ async def atomic() -> AsyncIterator[None]:
             yield
     finally:
         _hooks.reset(token)
+    global commits
+    commits += 1
     for hook in hooks:
         await hook()
 
