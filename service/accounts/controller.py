@@ -34,7 +34,7 @@ from service.accounts.secrets import new_secret
 from service.db.tables import User
 from service.db.tx import atomic
 from service.lib.audit import record
-from service.lib.errors import DomainError, NotFound
+from service.lib.errors import DomainError, Invalid, NotFound
 from service.settings import Settings
 from service.web import pages
 
@@ -139,6 +139,8 @@ class MeController(Controller):
         user = me_of(request)
         changes: dict[Any, Any] = {}
         if data.name is not None:
+            if not data.name.strip():
+                raise Invalid("name must not be blank", field="name")
             changes[User.name] = data.name.strip()
         if data.language is not None:
             changes[User.language] = data.language

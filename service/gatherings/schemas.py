@@ -70,15 +70,21 @@ class GatheringPatch(msgspec.Struct, forbid_unknown_fields=True):
     address: Short | msgspec.UnsetType = msgspec.UNSET
     city: Annotated[str, msgspec.Meta(max_length=100)] | msgspec.UnsetType = msgspec.UNSET
     host_municipality: str | msgspec.UnsetType | None = msgspec.UNSET
-    latitude: float | msgspec.UnsetType | None = msgspec.UNSET
-    longitude: float | msgspec.UnsetType | None = msgspec.UNSET
+    latitude: Annotated[float, msgspec.Meta(ge=-90, le=90)] | msgspec.UnsetType | None = (
+        msgspec.UNSET
+    )
+    longitude: Annotated[float, msgspec.Meta(ge=-180, le=180)] | msgspec.UnsetType | None = (
+        msgspec.UNSET
+    )
     audience: Audience | msgspec.UnsetType = msgspec.UNSET
     reimbursable: bool | msgspec.UnsetType = msgspec.UNSET
     registration_opens_at: When | msgspec.UnsetType | None = msgspec.UNSET
     registration_closes_at: When | msgspec.UnsetType | None = msgspec.UNSET
     cancellation_deadline: When | msgspec.UnsetType | None = msgspec.UNSET
-    seats_per_municipality: int | msgspec.UnsetType | None = msgspec.UNSET
-    reminder_days: int | msgspec.UnsetType = msgspec.UNSET
+    seats_per_municipality: Annotated[int, msgspec.Meta(ge=1)] | msgspec.UnsetType | None = (
+        msgspec.UNSET
+    )
+    reminder_days: Annotated[int, msgspec.Meta(ge=0, le=60)] | msgspec.UnsetType = msgspec.UNSET
     programme: list[ProgrammeIn] | msgspec.UnsetType = msgspec.UNSET
     meals: list[MealIn] | msgspec.UnsetType = msgspec.UNSET
 

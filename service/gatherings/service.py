@@ -394,7 +394,12 @@ async def update(
             values[Gathering.sequence] = g["sequence"] + 1
         await Gathering.update(values).where(Gathering.id == g["id"])
         await _replace_children(g["id"], programme, meals)
-        if "capacity" in changed and fields["capacity"] > g["capacity"]:
+        more_room = "capacity" in changed and fields["capacity"] > g["capacity"]
+        cap = changed.get("seats_per_municipality")
+        if cap is not None:
+            old_cap, new_cap = cap
+            more_room = more_room or new_cap is None or (old_cap is not None and new_cap > old_cap)
+        if more_room and g["status"] == "published":
             await promote_fitting(g["id"], base_url)
         if changed or programme is not None or meals is not None:
             await record(
