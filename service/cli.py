@@ -145,11 +145,17 @@ async def _login_link(email: str, base_url: str) -> None:
     print(await service.create_login_link(email, base_url))
 
 
-def _run(coro: Any) -> None:
+def _run(coro: Any, needs_schema: bool = True) -> None:
     from service.lib.errors import DomainError
 
+    async def checked() -> None:
+        if needs_schema and await _pending_migrations():
+            coro.close()
+            raise CliError("the database is not migrated; run `samling migrate` first")
+        await coro
+
     try:
-        asyncio.run(coro)
+        asyncio.run(checked())
     except DomainError as exc:
         raise CliError(exc.detail) from exc
 
@@ -190,7 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "serve":
             _serve(settings, args.host, args.port)
         elif args.command == "migrate":
-            _run(_migrate())
+            _run(_migrate(), needs_schema=False)
         elif args.command == "demo":
             _run(_demo())
         elif args.command == "user":
@@ -210,7 +216,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (SettingsError, CliError) as exc:
         print(f"samling: {exc}", file=sys.stderr)
         return 1
-    except OSError as exc:
-        print(f"samling: {exc}", file=sys.stderr)
+    except Exception as exc:  # one line, never a traceback (the contract's CLI rule)
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        print(f"samling: {type(exc).__name__}: {message}", file=sys.stderr)
         return 1
     return 0

@@ -7,9 +7,11 @@ import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from piccolo.querystring import QueryString
+
 from service.accounts.secrets import hash_secret
-from service.db.tables import RateCounter, SessionData
-from service.db.tx import atomic
+from service.db.tables import SessionData
+from service.db.tx import atomic, engine
 
 _redis: dict[str, Any] = {}
 
@@ -112,16 +114,27 @@ class RateLimiter:
                 return max(int(ttl), 1)
             return 0
         now = _now()
-        async with atomic():
-            row = await RateCounter.select().where(RateCounter.key == key).first()
-            if row is None or row["window_start"] + window <= now:
-                await RateCounter.delete().where(RateCounter.key == key)
-                await RateCounter.insert(RateCounter(key=key, window_start=now, hits=1))
-                return 0
-            await RateCounter.update({RateCounter.hits: RateCounter.hits + 1}).where(
-                RateCounter.id == row["id"]
+        # One statement, so requests arriving together never race on the key.
+        rows = await engine().run_querystring(
+            QueryString(
+                "INSERT INTO rate_counter (key, window_start, hits) VALUES ({}, {}, 1) "
+                "ON CONFLICT (key) DO UPDATE SET "
+                "hits = CASE WHEN rate_counter.window_start <= {} THEN 1 "
+                "ELSE rate_counter.hits + 1 END, "
+                "window_start = CASE WHEN rate_counter.window_start <= {} THEN {} "
+                "ELSE rate_counter.window_start END "
+                "RETURNING hits, window_start",
+                key,
+                now,
+                now - window,
+                now - window,
+                now,
             )
-            if row["hits"] + 1 > limit:
-                left = (row["window_start"] + window - now).total_seconds()
-                return max(math.ceil(left), 1)
-            return 0
+        )
+        hits, start = rows[0]["hits"], rows[0]["window_start"]
+        if hits > limit:
+            if isinstance(start, str):
+                start = datetime.fromisoformat(start)
+            left = (start + window - now).total_seconds()
+            return max(math.ceil(left), 1)
+        return 0

@@ -92,7 +92,7 @@ class CalendarController(Controller):
         lang: Lang = "nb",
     ) -> Response[bytes]:
         name = "Nettverkssamlinger" if lang == "nb" else "Network gatherings"
-        feed = await feeds.public_feed(None, name, settings.base_url, lang)
+        feed = await feeds.public_feed(None, name, settings.base_url, lang, settings.mail_from)
         assert feed is not None
         return _respond(request, feed, private=False)
 
@@ -109,7 +109,7 @@ class CalendarController(Controller):
         lang: Lang = "nb",
     ) -> Response[bytes]:
         slug = _ics_name(name)
-        feed = await feeds.public_feed(slug, slug, settings.base_url, lang)
+        feed = await feeds.public_feed(slug, slug, settings.base_url, lang, settings.mail_from)
         if feed is None:
             raise NotFound(f"No network with slug {slug!r}")
         return _respond(request, feed, private=False)
@@ -127,7 +127,7 @@ class CalendarController(Controller):
         lang: Lang = "nb",
     ) -> Response[bytes]:
         row = await gatherings.visible_row(current_user(request), _ics_name(name))
-        feed = await feeds.gathering_feed(row, settings.base_url, lang)
+        feed = await feeds.gathering_feed(row, settings.base_url, lang, settings.mail_from)
         return _respond(request, feed, private=row["status"] == "draft")
 
     @route(
@@ -141,7 +141,9 @@ class CalendarController(Controller):
         name: FromPath[str],
         settings: NamedDependency[Settings],
     ) -> Response[bytes]:
-        feed = await feeds.personal_feed(hash_secret(_ics_name(name)), settings.base_url)
+        feed = await feeds.personal_feed(
+            hash_secret(_ics_name(name)), settings.base_url, settings.mail_from
+        )
         if feed is None:
             raise NotFound("No calendar feed at this address (it may have been reset)")
         return _respond(request, feed, private=True)

@@ -16,6 +16,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from email.utils import parseaddr
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -79,10 +80,22 @@ def location(g: dict[str, Any]) -> str:
     return ", ".join(p for p in (g["venue"], g["address"], g["city"]) if p)
 
 
+def organizer_of(mail_from: str, network_name: str = "") -> tuple[str, str]:
+    """(CN, mailto:) for ORGANIZER: the programme's sender address, named by network."""
+    name, address = parseaddr(mail_from)
+    return (network_name or name or "Samling", f"mailto:{address}")
+
+
 def event_data(
-    g: dict[str, Any], programme: list[dict[str, Any]], base_url: str, language: str, status: str
+    g: dict[str, Any],
+    programme: list[dict[str, Any]],
+    base_url: str,
+    language: str,
+    status: str,
+    mail_from: str,
 ) -> ics.EventData:
     url = f"{base_url}/gatherings/{g['id']}"
+    organizer_name, organizer = organizer_of(mail_from, g.get("network.name") or "")
     return ics.EventData(
         uid=uid_for(g["id"], base_url),
         title=g["title"],
@@ -98,6 +111,8 @@ def event_data(
         latitude=g["latitude"],
         longitude=g["longitude"],
         categories=g.get("network.name") or "",
+        organizer=organizer,
+        organizer_name=organizer_name,
     )
 
 
@@ -122,17 +137,19 @@ async def _programmes(ids: list[int]) -> dict[int, list[dict[str, Any]]]:
 
 
 async def _event_pieces(
-    rows: list[tuple[dict[str, Any], str]], base_url: str, language: str
+    rows: list[tuple[dict[str, Any], str]], base_url: str, language: str, mail_from: str
 ) -> list[bytes]:
     """Rendered VEVENTs for (gathering row, status) pairs, from the piece cache."""
-    keys = [(g["id"], str(g["updated_at"]), status, language, base_url) for g, status in rows]
+    keys = [
+        (g["id"], str(g["updated_at"]), status, language, base_url, mail_from) for g, status in rows
+    ]
     missing = [g["id"] for (g, _), k in zip(rows, keys, strict=True) if k not in _events]
     programmes = await _programmes(missing) if missing else {}
     pieces = []
     for (g, status), key in zip(rows, keys, strict=True):
         piece = _events.get(key)
         if piece is None:
-            data = event_data(g, programmes.get(g["id"], []), base_url, language, status)
+            data = event_data(g, programmes.get(g["id"], []), base_url, language, status, mail_from)
             piece = ics.event_bytes(data, language)
             _remember(_events, key, piece, MAX_EVENTS)
         pieces.append(piece)
@@ -213,7 +230,7 @@ def _columns() -> list[Any]:
 
 
 async def public_feed(
-    network_slug: str | None, default_name: str, base_url: str, language: str
+    network_slug: str | None, default_name: str, base_url: str, language: str, mail_from: str
 ) -> Feed | None:
     """The feed of one network (or all when None); None for an unknown network."""
     version = await _memo(("public", network_slug), lambda: public_version(network_slug))
@@ -229,18 +246,18 @@ async def public_feed(
         query = query.where(Gathering.network.slug == network_slug)
     t = now()
     rows = [g for g in await query.order_by(Gathering.starts_at, Gathering.id) if _in_window(g, t)]
-    pieces = await _event_pieces([(g, _status(g)) for g in rows], base_url, language)
+    pieces = await _event_pieces([(g, _status(g)) for g in rows], base_url, language, mail_from)
     feed = _finish(ics.assemble(network_name, pieces), [g["updated_at"] for g in rows])
     _remember(_feeds, key, (version, feed), MAX_FEEDS)
     return feed
 
 
-async def gathering_feed(g: dict[str, Any], base_url: str, language: str) -> Feed:
-    pieces = await _event_pieces([(g, _status(g))], base_url, language)
+async def gathering_feed(g: dict[str, Any], base_url: str, language: str, mail_from: str) -> Feed:
+    pieces = await _event_pieces([(g, _status(g))], base_url, language, mail_from)
     return _finish(ics.assemble(g["title"], pieces), [g["updated_at"]])
 
 
-async def personal_feed(token_hash: str, base_url: str) -> Feed | None:
+async def personal_feed(token_hash: str, base_url: str, mail_from: str) -> Feed | None:
     found = await _memo(("personal", token_hash), lambda: personal_version(token_hash))
     if found is None:
         return None
@@ -297,6 +314,7 @@ async def personal_feed(token_hash: str, base_url: str) -> Feed | None:
             closes = g["registration_closes_at"] or g["starts_at"]
             deadlines.append(
                 ics.deadline_bytes(
+                    organizer_of(mail_from, g.get("network.name") or ""),
                     f"deadline-{g['id']}@{urlsplit(base_url).hostname or 'samling'}",
                     g["title"],
                     closes.astimezone(OSLO).date(),
@@ -309,7 +327,7 @@ async def personal_feed(token_hash: str, base_url: str) -> Feed | None:
                 )
             )
         chosen.append((g, status))
-    pieces = await _event_pieces(chosen, base_url, language)
+    pieces = await _event_pieces(chosen, base_url, language, mail_from)
     name = "Mine samlinger" if language == "nb" else "My gatherings"
     feed = _finish(ics.assemble(name, pieces + deadlines), [g["updated_at"] for g, _ in chosen])
     _remember(_feeds, key, (version, feed), MAX_FEEDS)

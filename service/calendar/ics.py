@@ -51,7 +51,12 @@ def _utc(value: datetime) -> datetime:
 
 
 def _local(value: datetime) -> datetime:
-    return value.astimezone(OSLO)
+    """Oslo wall time with TZID — except in the hour that repeats in October, where a
+    TZID time is ambiguous (clients disagree on which one is meant): there, UTC."""
+    local = value.astimezone(OSLO)
+    if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
+        return value.astimezone(UTC)
+    return local
 
 
 @dataclass(frozen=True)
@@ -126,6 +131,7 @@ def event_bytes(e: EventData, language: str) -> bytes:
 
 
 def deadline_bytes(
+    organizer: tuple[str, str],
     uid: str,
     title: str,
     day: date,
@@ -151,6 +157,7 @@ def deadline_bytes(
     ev.add("transp", "TRANSPARENT")
     ev.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     ev.add("url", url)
+    ev.add("organizer", organizer[1], parameters={"CN": organizer[0]})
     return bytes(ev.to_ical())
 
 

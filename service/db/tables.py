@@ -7,9 +7,9 @@ from piccolo.columns import (
     Boolean,
     Bytea,
     Date,
+    DoublePrecision,
     ForeignKey,
     Integer,
-    Real,
     Serial,
     Text,
     Timestamptz,
@@ -203,8 +203,8 @@ class Gathering(Table):
     venue = Varchar(length=200, default="")
     address = Varchar(length=300, default="")
     city = Varchar(length=100, default="")
-    latitude = Real(null=True, default=None)
-    longitude = Real(null=True, default=None)
+    latitude = DoublePrecision(null=True, default=None)
+    longitude = DoublePrecision(null=True, default=None)
     starts_at = Timestamptz()
     ends_at = Timestamptz()
     capacity = Integer()

@@ -205,6 +205,8 @@ async def create(user: CurrentUser, data: GatheringIn, base_url: str) -> Gatheri
     meals = _meals(data.meals, fields)
     async with atomic():
         host = await _municipality_id(data.host_municipality)
+        if not is_sqlite():  # numbering is per network: one creator at a time
+            await Network.select(Network.id).where(Network.id == network["id"]).lock_rows()
         last = (
             await Gathering.select(Gathering.number)
             .where(Gathering.network == network["id"])
@@ -441,7 +443,9 @@ async def update(
 
 async def publish(user: CurrentUser, gathering_id: str, base_url: str) -> GatheringOut:
     async with atomic():
-        row = await editable_row(user, gathering_id)
+        await editable_row(user, gathering_id)
+        row = await lock(int(gathering_id))
+        assert row is not None
         if row["status"] != "draft":
             raise Conflict(f"Only a draft can be published; this one is {row['status']}")
         if row["ends_at"] <= now():

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from typing import Any
 
 import structlog
+from asyncpg.exceptions import UniqueViolationError
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
@@ -123,7 +125,10 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
 
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     rid = request_id(request)
-    log.error("unhandled error", request_id=rid, path=request.url.path, exc_info=exc)
+    # A fresh logger each time: rare, and it follows the logging set-up of the moment.
+    structlog.get_logger("samling.errors").error(
+        "unhandled error", request_id=rid, path=request.url.path, exc_info=exc
+    )
     return problem(
         request,
         HTTP_500_INTERNAL_SERVER_ERROR,
@@ -131,8 +136,21 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
     )
 
 
+CONCURRENT = "This conflicts with a change made at the same moment; reload and try again"
+
+
+def handle_unique_violation(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A unique index refused a row: two requests raced for the same thing."""
+    if isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" not in str(exc):
+        return handle_unexpected(request, exc)
+    log.warning("unique violation", request_id=request_id(request), error=str(exc))
+    return problem(request, 409, CONCURRENT)
+
+
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     DomainError: handle_domain_error,
     HTTPException: handle_http_exception,
+    UniqueViolationError: handle_unique_violation,
+    sqlite3.IntegrityError: handle_unique_violation,
     Exception: handle_unexpected,
 }

@@ -9,14 +9,20 @@ from typing import Any
 from stdnum.no import kontonr
 
 from service.accounts.identity import CurrentUser
-from service.db.tables import Municipality, MunicipalityDomain, NetworkMembership
-from service.db.tx import atomic
+from service.db.tables import Municipality, MunicipalityDomain, Network, NetworkMembership
+from service.db.tx import atomic, is_sqlite
 from service.lib.audit import record
 from service.lib.errors import Conflict, Forbidden, Invalid, NotFound
 from service.networks.schemas import MemberOut, MunicipalityDetail, MunicipalityPatch
 from service.networks.service import get_network_row
 
 DOMAIN_RE = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+async def lock_network(network_id: int) -> None:
+    """Serialise membership changes of one network (SQLite: BEGIN IMMEDIATE does)."""
+    if not is_sqlite():
+        await Network.select(Network.id).where(Network.id == network_id).lock_rows()
 
 
 async def _municipality(number: str) -> dict[str, Any]:
@@ -49,6 +55,7 @@ async def express_interest(user: CurrentUser, slug: str) -> tuple[MemberOut, boo
     if user.municipality_id is None:
         raise Invalid("Your account has no municipality; ask an administrator to set it")
     async with atomic():
+        await lock_network(network["id"])
         muni = await Municipality.select().where(Municipality.id == user.municipality_id).first()
         assert muni is not None
         current = await _membership(network["id"], muni["id"])
@@ -92,6 +99,7 @@ async def set_membership(user: CurrentUser, slug: str, number: str, status: str)
     if not (user.is_admin or user.coordinates(slug)):
         raise Forbidden(f"Only coordinators of {network['name']} and administrators may do this")
     async with atomic():
+        await lock_network(network["id"])
         muni = await _municipality(number)
         current = await _membership(network["id"], muni["id"])
         today, now = date.today(), datetime.now(UTC)

@@ -330,6 +330,13 @@ async def _register(
         confirmed = not full and await _take_seat(g["id"])
         queue_number = position = None
         if not confirmed:
+            # Full a moment ago; under the lock, a seat freed meanwhile is taken, and a
+            # cancellation that comes after us will find us in the queue.
+            await gatherings.lock(g["id"])
+            if not full:
+                full = await _municipality_full(g, user.municipality_id)
+            confirmed = not full and await _take_seat(g["id"])
+        if not confirmed:
             queue_number, position = await _join_queue(g["id"])
         stamp = now()
         rows = await Registration.insert(
@@ -434,11 +441,13 @@ async def cancel(user: CurrentUser, reg_id: str, base_url: str) -> RegistrationO
     if not reg_id.isdigit():
         raise NotFound("No registration with that id")
     async with atomic():
-        reg = await _get(int(reg_id))
-        if reg is None:
+        first = await _get(int(reg_id))
+        if first is None:
             raise NotFound("No registration with that id")
-        g = await gatherings.lock(reg["gathering"])
+        g = await gatherings.lock(first["gathering"])
         assert g is not None
+        reg = await _get(first["id"])  # re-read under the lock: it may have just changed
+        assert reg is not None
         own = reg["user"] == user.id
         if not own and not gatherings.may_edit(user, g["network.slug"]):
             raise NotFound("No registration with that id")

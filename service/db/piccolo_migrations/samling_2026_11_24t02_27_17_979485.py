@@ -5,7 +5,7 @@ from piccolo.columns.column_types import Boolean
 from piccolo.columns.column_types import Date
 from piccolo.columns.column_types import ForeignKey
 from piccolo.columns.column_types import Integer
-from piccolo.columns.column_types import Real
+from piccolo.columns.column_types import DoublePrecision
 from piccolo.columns.column_types import Serial
 from piccolo.columns.column_types import Text
 from piccolo.columns.column_types import Timestamptz
@@ -454,8 +454,8 @@ async def forwards():
         tablename="gathering",
         column_name="latitude",
         db_column_name="latitude",
-        column_class_name="Real",
-        column_class=Real,
+        column_class_name="DoublePrecision",
+        column_class=DoublePrecision,
         params={
             "default": None,
             "null": True,
@@ -475,8 +475,8 @@ async def forwards():
         tablename="gathering",
         column_name="longitude",
         db_column_name="longitude",
-        column_class_name="Real",
-        column_class=Real,
+        column_class_name="DoublePrecision",
+        column_class=DoublePrecision,
         params={
             "default": None,
             "null": True,
