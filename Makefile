@@ -10,7 +10,7 @@ export UV_PYTHON := $(PYTHON)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint types test-sqlite test-postgres clean
+.PHONY: install run test lint types test-sqlite test-postgres test-deps clean
 
 install: $(VENV)/.installed
 
@@ -34,10 +34,22 @@ lint: install
 types: install
 	$(BIN)/mypy service tasks emails
 
-test-sqlite: install
+# The calendar tests check invitations with libical (Debian's GObject bindings, run
+# by the system Python) and feeds with Mozilla's ical.js (npm, installed by the tests).
+ICAL_CHECK := /usr/bin/python3 -c 'import gi; gi.require_version("ICalGLib", "3.0")'
+test-deps:
+	@$(ICAL_CHECK) 2>/dev/null || { \
+	  echo "installing libical's GObject bindings (gir1.2-ical-3.0, python3-gi)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
+	    gir1.2-ical-3.0 python3-gi >/dev/null; }
+	cd tests/js && { [ -d node_modules ] || npm ci --silent --no-audit --no-fund; }
+
+test-sqlite: install test-deps
 	SAMLING_TEST_DB=sqlite $(BIN)/pytest -q
 
-test-postgres: install
+test-postgres: install test-deps
 	SAMLING_TEST_DB=postgres $(BIN)/pytest -q
 
 test: lint types test-sqlite test-postgres
