@@ -10,6 +10,20 @@ from __future__ import annotations
 LANGUAGES = ("nb", "en")
 DEFAULT_LANGUAGE = "nb"
 
+GATHERING = (
+    "name",
+    "title",
+    "starts",
+    "ends",
+    "venue",
+    "address",
+    "city",
+    "url",
+    "gathering_id",
+    "registration_id",
+    "sequence",
+)
+
 KINDS: dict[str, tuple[str, ...]] = {
     # A one-time login link, valid `minutes` minutes.
     "login_link": ("name", "url", "minutes"),
@@ -19,6 +33,16 @@ KINDS: dict[str, tuple[str, ...]] = {
     "approval_needed": ("name", "applicant_name", "applicant_email", "municipality", "url"),
     # To the applicant: the account has been approved.
     "account_approved": ("name", "url"),
+    # Gathering mails: every one has the gathering's words (service.gatherings.service.
+    # mail_context) and the registration; confirmed, promoted, changed and cancelled
+    # ones may carry an iMIP invitation in `_parts`.
+    "registration_confirmed": GATHERING,
+    "registration_waitlisted": (*GATHERING, "position"),
+    "registration_promoted": GATHERING,
+    "registration_cancelled": (*GATHERING, "late"),
+    "gathering_changed": (*GATHERING, "changes"),
+    "gathering_cancelled": (*GATHERING, "reason"),
+    "gathering_reminder": (*GATHERING, "days"),
 }
 
 # Optional context keys every kind understands.

@@ -152,3 +152,14 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         env=mode,
         var_dir=var_dir,
     )
+
+
+_current: Settings | None = None
+
+
+def current_settings() -> Settings:
+    """The process's settings, read once (for code far from a request)."""
+    global _current
+    if _current is None:
+        _current = load_settings()
+    return _current

@@ -8,6 +8,7 @@ from typing import Any
 import msgspec
 
 from service.accounts.identity import CurrentUser
+from service.calendar.imip import invitation_parts
 from service.db.tables import (
     Gathering,
     Meal,
@@ -30,6 +31,7 @@ from service.lib.audit import record
 from service.lib.clock import OSLO, now, oslo_iso, oslo_text, parse_when
 from service.lib.errors import Conflict, Forbidden, Invalid, NotFound
 from service.outbox.service import enqueue_mail
+from service.settings import current_settings
 
 NOTICEABLE = ("starts_at", "ends_at", "venue", "address", "city")
 CALENDAR_FIELDS = (*NOTICEABLE, "title", "description", "programme")
@@ -334,6 +336,7 @@ async def registrants(gid: int) -> list[dict[str, Any]]:
     return await Registration.select(
         Registration.id,
         Registration.status,
+        Registration.confirmed_at,
         Registration.user.email,
         Registration.user.name,
         Registration.user.language,
@@ -418,24 +421,36 @@ async def update(
             assert fresh is not None
             for r in await registrants(g["id"]):
                 lang = r["user.language"]
+                context = {
+                    "name": r["user.name"],
+                    **mail_context(fresh, lang, base_url),
+                    "registration_id": r["id"],
+                    "registration_status": r["status"],
+                    "changes": [
+                        {
+                            "field": k,
+                            "old": _describe(k, old, lang),
+                            "new": _describe(k, new, lang),
+                        }
+                        for k, (old, new) in noticed.items()
+                    ],
+                }
+                if r["status"] == "confirmed":  # the updated invitation, same UID
+                    context["_parts"] = await invitation_parts(
+                        fresh,
+                        r["id"],
+                        r["user.email"],
+                        r["user.name"],
+                        "REQUEST",
+                        lang,
+                        base_url,
+                        current_settings().mail_from,
+                    )
                 await enqueue_mail(
                     "gathering_changed",
                     r["user.email"],
                     lang,
-                    {
-                        "name": r["user.name"],
-                        **mail_context(fresh, lang, base_url),
-                        "registration_id": r["id"],
-                        "registration_status": r["status"],
-                        "changes": [
-                            {
-                                "field": k,
-                                "old": _describe(k, old, lang),
-                                "new": _describe(k, new, lang),
-                            }
-                            for k, (old, new) in noticed.items()
-                        ],
-                    },
+                    context,
                     idempotency_key=f"gathering_changed:{g['id']}:{fresh['sequence']}:{r['id']}",
                 )
     return await detail(user, g["id"], base_url)
@@ -497,16 +512,28 @@ async def cancel(user: CurrentUser, gathering_id: str, reason: str, base_url: st
         assert fresh is not None
         for r in people:
             lang = r["user.language"]
+            context = {
+                "name": r["user.name"],
+                **mail_context(fresh, lang, base_url),
+                "registration_id": r["id"],
+                "reason": reason.strip(),
+            }
+            if r["confirmed_at"] is not None:  # withdraw the invitation they have
+                context["_parts"] = await invitation_parts(
+                    fresh,
+                    r["id"],
+                    r["user.email"],
+                    r["user.name"],
+                    "CANCEL",
+                    lang,
+                    base_url,
+                    current_settings().mail_from,
+                )
             await enqueue_mail(
                 "gathering_cancelled",
                 r["user.email"],
                 lang,
-                {
-                    "name": r["user.name"],
-                    **mail_context(fresh, lang, base_url),
-                    "registration_id": r["id"],
-                    "reason": reason.strip(),
-                },
+                context,
                 idempotency_key=f"gathering_cancelled:{g['id']}:{r['id']}",
             )
     return await detail(user, g["id"], base_url)

@@ -9,6 +9,7 @@ import io
 from typing import Any
 
 from service.accounts.identity import CurrentUser
+from service.calendar.imip import invitation_parts
 from service.db.tables import (
     Gathering,
     Municipality,
@@ -23,6 +24,7 @@ from service.lib.clock import now, oslo_iso, oslo_text
 from service.lib.errors import Conflict, Forbidden, NotFound
 from service.outbox.service import enqueue_mail
 from service.registrations.schemas import MunicipalityCount, RegistrationIn, RegistrationOut
+from service.settings import current_settings
 
 LIVE = ["confirmed", "waitlisted"]
 
@@ -252,17 +254,41 @@ async def _join_queue(gid: int) -> tuple[int, int]:
 # --- writing --------------------------------------------------------------------------
 
 
-async def _mail(
+INVITES = {"registration_confirmed": "REQUEST", "registration_promoted": "REQUEST"}
+
+
+async def mail_registrant(
     kind: str,
+    g: dict[str, Any],
     reg_id: int,
+    person: tuple[str, str, str],
     base_url: str,
     extra: dict[str, Any] | None = None,
-    key: str | None = None,
+    method: str | None = None,
 ) -> None:
+    """One mail about a registration; `method` (REQUEST|CANCEL) adds the invitation."""
+    email, name, lang = person
+    context: dict[str, Any] = {
+        "name": name,
+        **gatherings.mail_context(g, lang, base_url),
+        "registration_id": reg_id,
+        **(extra or {}),
+    }
+    method = method or INVITES.get(kind)
+    if method:
+        context["_parts"] = await invitation_parts(
+            g, reg_id, email, name, method, lang, base_url, current_settings().mail_from
+        )
+    key = f"{kind}:{reg_id}" if kind.startswith("registration_") else None
+    await enqueue_mail(kind, email, lang, context, idempotency_key=key)
+
+
+async def _mail(kind: str, reg_id: int, base_url: str, extra: dict[str, Any] | None = None) -> None:
     reg = (
         await Registration.select(
             Registration.id,
             Registration.gathering,
+            Registration.confirmed_at,
             Registration.user.email,
             Registration.user.name,
             Registration.user.language,
@@ -271,21 +297,12 @@ async def _mail(
         .first()
     )
     assert reg is not None
-    g = await Gathering.select().where(Gathering.id == reg["gathering"]).first()
+    g = await gatherings.lock(reg["gathering"])
     assert g is not None
-    lang = reg["user.language"]
-    await enqueue_mail(
-        kind,
-        reg["user.email"],
-        lang,
-        {
-            "name": reg["user.name"],
-            **gatherings.mail_context(g, lang, base_url),
-            "registration_id": reg_id,
-            **(extra or {}),
-        },
-        idempotency_key=key,
-    )
+    person = (reg["user.email"], reg["user.name"], reg["user.language"])
+    # A cancellation withdraws the invitation, if one was ever sent.
+    method = "CANCEL" if kind == "registration_cancelled" and reg["confirmed_at"] else None
+    await mail_registrant(kind, g, reg_id, person, base_url, extra, method)
 
 
 async def register(
@@ -355,18 +372,13 @@ async def _register(
             )
         )
         reg_id = int(rows[0]["id"])
-        kind = "registration_confirmed" if confirmed else "registration_waitlisted"
-        await enqueue_mail(
-            kind,
-            user.email,
-            user.language,
-            {
-                "name": user.name,
-                **gatherings.mail_context(g, user.language, base_url),
-                "registration_id": reg_id,
-                **({} if confirmed else {"position": position}),
-            },
-            idempotency_key=f"{kind}:{reg_id}",
+        await mail_registrant(
+            "registration_confirmed" if confirmed else "registration_waitlisted",
+            g,
+            reg_id,
+            (user.email, user.name, user.language),
+            base_url,
+            None if confirmed else {"position": position},
         )
     muni_number, muni_name = await _municipality_names(user.municipality_id)
     return RegistrationOut(
@@ -430,9 +442,7 @@ async def promote_fitting(gid: int, base_url: str) -> int:
         await Gathering.update({Gathering.waitlist_count: Gathering.waitlist_count - 1}).where(
             Gathering.id == gid
         )
-        await _mail(
-            "registration_promoted", reg["id"], base_url, key=f"registration_promoted:{reg['id']}"
-        )
+        await _mail("registration_promoted", reg["id"], base_url)
         promoted += 1
     return promoted
 
@@ -481,13 +491,7 @@ async def cancel(user: CurrentUser, reg_id: str, base_url: str) -> RegistrationO
             before={"status": reg["status"]},
             after={"status": "cancelled", "late": late},
         )
-        await _mail(
-            "registration_cancelled",
-            reg["id"],
-            base_url,
-            {"late": late},
-            key=f"registration_cancelled:{reg['id']}",
-        )
+        await _mail("registration_cancelled", reg["id"], base_url, {"late": late})
         if reg["status"] == "confirmed":
             await promote_fitting(g["id"], base_url)
         fresh = await _get(reg["id"])

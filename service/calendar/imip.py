@@ -1,0 +1,101 @@
+"""Invitations by mail (iMIP, RFC 6047 / iTIP, RFC 5546): one UID per registration.
+
+A confirmation, promotion or change carries METHOD:REQUEST; a cancellation (by the
+participant or the organiser) METHOD:CANCEL with STATUS:CANCELLED. The part goes next
+to the text and HTML (as calendar clients expect) and again as invitation.ics.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from icalendar import Calendar
+
+from service.calendar import ics
+from service.calendar.feeds import event_data, location
+from service.db.tables import ProgrammeItem, RoleGrant, User
+
+
+def registration_uid(registration_id: int, base_url: str) -> str:
+    return f"registration-{registration_id}@{urlsplit(base_url).hostname or 'samling'}"
+
+
+async def organizer_for(network_id: int, mail_from: str) -> tuple[str, str]:
+    """(CN, mailto:) of someone who reads replies: the network's first coordinator,
+    else the programme's sender address."""
+    row = (
+        await RoleGrant.select(RoleGrant.user.name, RoleGrant.user.email)
+        .where(
+            (RoleGrant.network == network_id)
+            & (RoleGrant.role == "coordinator")
+            & (RoleGrant.user.active == True)  # noqa: E712
+        )
+        .order_by(RoleGrant.id)
+        .first()
+    )
+    if row is not None:
+        return row["user.name"], f"mailto:{row['user.email']}"
+    from service.calendar.feeds import organizer_of
+
+    return organizer_of(mail_from)
+
+
+async def invitation_parts(
+    g: dict[str, Any],
+    registration_id: int,
+    attendee_email: str,
+    attendee_name: str,
+    method: str,
+    language: str,
+    base_url: str,
+    mail_from: str,
+) -> list[dict[str, Any]]:
+    """The `_parts` for an outbox row: text/calendar as alternative and attachment."""
+    from emails.render import MimePart
+
+    programme = (
+        await ProgrammeItem.select()
+        .where(ProgrammeItem.gathering == g["id"])
+        .order_by(ProgrammeItem.starts_at)
+    )
+    cancelling = method == "CANCEL"
+    status = "CANCELLED" if cancelling else "CONFIRMED"
+    data = event_data(g, programme, base_url, language, status, mail_from)
+    organizer_name, organizer = await organizer_for(g["network"], mail_from)
+    sequence = g["sequence"] + (1 if cancelling and g["status"] != "cancelled" else 0)
+    data = ics.EventData(
+        **{
+            **data.__dict__,
+            "uid": registration_uid(registration_id, base_url),
+            "sequence": sequence,
+            "organizer": organizer,
+            "organizer_name": organizer_name,
+            "attendee": f"mailto:{attendee_email}",
+            "attendee_name": attendee_name,
+            "location": location(g),
+        }
+    )
+    event = ics.event_component(data, language)
+    cal = Calendar()
+    cal.add("prodid", ics.PRODID)
+    cal.add("version", "2.0")
+    cal.add("method", method)
+    body = bytes(cal.to_ical())
+    end = b"END:VCALENDAR\r\n"
+    parts = [body[: -len(end)]]
+    if b"TZID=" in (event_bytes := bytes(event.to_ical())):
+        parts.append(ics.oslo_vtimezone())
+    parts += [event_bytes, end]
+    content = b"".join(parts)
+    params = {"method": method, "charset": "utf-8"}
+    return [
+        MimePart(content, "text", "calendar", None, params, alternative=True).to_json(),
+        MimePart(content, "application", "ics", "invitation.ics", {}, alternative=False).to_json(),
+    ]
+
+
+async def user_names(user_id: int) -> tuple[str, str]:
+    row = await User.select(User.email, User.name).where(User.id == user_id).first()
+    assert row is not None
+    return row["email"], row["name"]
