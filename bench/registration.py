@@ -159,14 +159,22 @@ async def bench(n: int, concurrency: int, spread: int) -> None:
         ids = await new_gatherings(count, n // 10)
         people = next(batches)
         app_jobs = [
-            (lambda u=u, g=ids[i % count]: registrations.register(u, g, RegistrationIn(), "http://b"))
+            (
+                lambda u=u, g=ids[i % count]: registrations.register(
+                    u, g, RegistrationIn(), "http://b"
+                )
+            )
             for i, u in enumerate(people)
         ]
         app_rate = await run_pool(app_jobs, concurrency)
         ids = await new_gatherings(count, n // 10)
         people = next(batches)
         bare_jobs = [
-            (lambda u=u, g=int(ids[i % count]): bare_register(pool, g, network["id"], u.id, muni["id"]))
+            (
+                lambda u=u, g=int(ids[i % count]): bare_register(
+                    pool, g, network["id"], u.id, muni["id"]
+                )
+            )
             for i, u in enumerate(people)
         ]
         bare_rate = await run_pool(bare_jobs, concurrency)
