@@ -24,18 +24,16 @@ def registration_uid(registration_id: int, base_url: str) -> str:
 async def organizer_for(network_id: int, mail_from: str) -> tuple[str, str]:
     """(CN, mailto:) of someone who reads replies: the network's first coordinator,
     else the programme's sender address."""
-    row = (
-        await RoleGrant.select(RoleGrant.user.name, RoleGrant.user.email)
-        .where(
-            (RoleGrant.network == network_id)
-            & (RoleGrant.role == "coordinator")
-            & (RoleGrant.user.active == True)  # noqa: E712
-        )
-        .order_by(RoleGrant.id)
-        .first()
+    rows = await RoleGrant.raw(
+        'SELECT u.name, u.email FROM role_grant r JOIN samling_user u ON u.id = r."user" '
+        "WHERE r.network = {} AND r.role = 'coordinator' AND u.active = {} "
+        "ORDER BY r.id LIMIT 1",
+        network_id,
+        True,
     )
+    row = rows[0] if rows else None
     if row is not None:
-        return row["user.name"], f"mailto:{row['user.email']}"
+        return row["name"], f"mailto:{row['email']}"
     from service.calendar.feeds import organizer_of
 
     return organizer_of(mail_from)

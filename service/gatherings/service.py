@@ -42,15 +42,24 @@ def may_edit(user: CurrentUser | None, network_slug: str) -> bool:
     return user is not None and (user.is_admin or user.coordinates(network_slug))
 
 
+ROW_SQL = (
+    'SELECT g.*, n.slug AS "network.slug", n.name AS "network.name" '
+    "FROM gathering g JOIN network n ON n.id = g.network WHERE g.id = {}"
+)
+
+
+async def _fetch(gathering_id: int, for_update: bool) -> dict[str, Any] | None:
+    # Plain SQL: this runs on every registration, and building the same join with the
+    # query builder costs more than the database takes to answer it.
+    sql = ROW_SQL + (" FOR UPDATE OF g" if for_update and not is_sqlite() else "")
+    rows = await Gathering.raw(sql, gathering_id)
+    return rows[0] if rows else None
+
+
 async def lock(gathering_id: int) -> dict[str, Any] | None:
     """Read the gathering row, locking it until the transaction ends (PostgreSQL);
     SQLite's BEGIN IMMEDIATE already serialises writers."""
-    query = Gathering.select(
-        *Gathering.all_columns(), Gathering.network.slug, Gathering.network.name
-    ).where(Gathering.id == gathering_id)
-    if not is_sqlite():
-        query = query.lock_rows(of=(Gathering,))
-    return await query.first()
+    return await _fetch(gathering_id, for_update=True)
 
 
 async def lock_visible(user: CurrentUser | None, gathering_id: str) -> dict[str, Any]:
@@ -64,13 +73,7 @@ async def lock_visible(user: CurrentUser | None, gathering_id: str) -> dict[str,
 async def _row(gathering_id: str | int) -> dict[str, Any] | None:
     if isinstance(gathering_id, str) and not gathering_id.isdigit():
         return None
-    return (
-        await Gathering.select(
-            *Gathering.all_columns(), Gathering.network.slug, Gathering.network.name
-        )
-        .where(Gathering.id == int(gathering_id))
-        .first()
-    )
+    return await _fetch(int(gathering_id), for_update=False)
 
 
 async def visible_row(user: CurrentUser | None, gathering_id: str | int) -> dict[str, Any]:
