@@ -38,6 +38,7 @@ from service.ops.controller import health, ready
 from service.outbox.controller import OutboxAdminController
 from service.settings import Settings, SettingsError, load_settings
 from service.web.controller import home, login_page, login_submit
+from tasks.periodic import periodic_lifespan
 from tasks.queue import queue_lifespan
 
 SESSION_MAX_AGE = timedelta(days=14)
@@ -117,7 +118,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             DefineMiddleware(auth_middleware, settings=settings, sessions=sessions),
         ],
         # queue_lifespan: the in-process mail runner, or the forwarder to arq with Redis.
-        lifespan=[db_pool, redis_clients, queue_lifespan(settings)],
+        lifespan=[db_pool, redis_clients, queue_lifespan(settings), periodic_lifespan(settings)],
         plugins=[
             StructlogPlugin(
                 StructlogConfig(

@@ -22,6 +22,7 @@ from arq.worker import run_worker
 from service.db.tx import engine
 from service.settings import Settings, load_settings
 from tasks.jobs import Mailer, MailPolicy, send_outbox_message, sweep
+from tasks.periodic import periodic_job
 from tasks.queue import (
     HEALTH_CHECK_KEY,
     QUEUE_NAME,
@@ -101,7 +102,10 @@ class WorkerSettings:
     """For `samling worker` (or `arq tasks.worker.WorkerSettings`)."""
 
     functions = [func(send_mail, name=SEND_JOB, max_tries=1000, timeout=120)]
-    cron_jobs = [cron(sweep_outbox, second=0, run_at_startup=True, timeout=300)]
+    cron_jobs = [
+        cron(sweep_outbox, second=0, run_at_startup=True, timeout=300),
+        cron(periodic_job, minute=set(range(0, 60, 5)), second=30, run_at_startup=True),
+    ]
     queue_name = QUEUE_NAME
     health_check_key = HEALTH_CHECK_KEY
     health_check_interval = 30
