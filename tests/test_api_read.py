@@ -116,6 +116,9 @@ async def test_ready_reports_the_database(client):
     r = await client.get("/ready")
     assert r.status_code == 200
     assert r.json()["checks"]["database"] == "ok"
+    # no Redis in this run: mail goes through the in-process runner, which is up
+    assert r.json()["queue"]["mode"] == "in-process"
+    assert r.json()["queue"]["ok"] is True
 
 
 async def test_home_page_is_norwegian_html(client):

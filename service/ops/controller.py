@@ -11,6 +11,7 @@ from litestar.di import NamedDependency
 from service.db.tx import engine
 from service.lib.errors import problem
 from service.settings import Settings
+from tasks.queue import queue_status
 
 CHECK_TIMEOUT_S = 3.0
 
@@ -51,8 +52,18 @@ async def ready(
         except Exception as exc:
             checks[name] = f"failing: {type(exc).__name__}"
             failing.append(name)
+    # The mail queue is reported, not required: rows wait safely in the outbox.
+    try:
+        async with asyncio.timeout(CHECK_TIMEOUT_S):
+            queue = await queue_status()
+    except Exception as exc:
+        queue = {"ok": False, "error": type(exc).__name__}
     if failing:
         return problem(
-            request, 503, f"Not ready: {', '.join(failing)} not answering", checks=checks
+            request,
+            503,
+            f"Not ready: {', '.join(failing)} not answering",
+            checks=checks,
+            queue=queue,
         )
-    return Response({"status": "ok", "checks": checks})
+    return Response({"status": "ok", "checks": checks, "queue": queue})
