@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import sys
 import tempfile
@@ -26,9 +27,6 @@ os.environ["SAMLING_VAR_DIR"] = TMP
 os.environ["SAMLING_DATABASE_URL"] = f"sqlite:///{TMP}/bench.db"
 for var in ("SAMLING_REDIS_URL", "SAMLING_SMTP_URL"):
     os.environ.pop(var, None)
-
-
-import logging
 
 logging.getLogger("httpx").setLevel(logging.WARNING)
 
@@ -180,8 +178,8 @@ async def main(count: int, requests: int, concurrency: int) -> None:
         f"{warm / static_rate:6.2f}x"
     )
     print(
-        f"  304                      {not_modified:8.0f}/s    hello-world     {hello_rate:8.0f}/s   "
-        f"{not_modified / hello_rate:6.2f}x"
+        f"  304                      {not_modified:8.0f}/s    hello-world     "
+        f"{hello_rate:8.0f}/s   {not_modified / hello_rate:6.2f}x"
     )
     assert len(plain) > 0
 

@@ -119,7 +119,6 @@ async def bench(n: int, concurrency: int, spread: int) -> None:
     from service.networks.demo import load_demo
     from service.registrations import service as registrations
     from service.registrations.schemas import RegistrationIn
-
     from service.settings import load_settings
     from tasks.queue import queue_lifespan
 
