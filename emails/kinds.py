@@ -10,19 +10,7 @@ from __future__ import annotations
 LANGUAGES = ("nb", "en")
 DEFAULT_LANGUAGE = "nb"
 
-GATHERING = (
-    "name",
-    "title",
-    "starts",
-    "ends",
-    "venue",
-    "address",
-    "city",
-    "url",
-    "gathering_id",
-    "registration_id",
-    "sequence",
-)
+GATHERING = ("name", "title", "starts", "ends", "venue", "address", "city", "url")
 
 KINDS: dict[str, tuple[str, ...]] = {
     # A one-time login link, valid `minutes` minutes.

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["mail_fixtures"]  # SMTP sink, Redis and mail settings (tests/mail_fixtures.py)
+
 ENGINE = os.environ.get("SAMLING_TEST_DB", "sqlite")
 PG_ADMIN_URL = os.environ.get(
     "SAMLING_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"

@@ -18,6 +18,17 @@ SAMPLE = {
     "applicant_name": "Per <Pål>",
     "applicant_email": "per@bamble.kommune.no",
     "municipality": "Bamble",
+    "title": "Nettverkssamling – Agder & Rogaland",
+    "starts": "11.03.2027 kl. 10:00",
+    "ends": "12.03.2027 kl. 15:00",
+    "venue": "Scandic <Bystranda>",
+    "address": "Østre Strandgate 76",
+    "city": "Kristiansand",
+    "position": 4,
+    "late": True,
+    "changes": [{"field": "venue", "old": "Gamle sted", "new": "Nytt sted"}],
+    "reason": "For få påmeldte",
+    "days": 3,
 }
 COMMON = {
     "recipient": "ase@example.no",
@@ -34,6 +45,20 @@ SUBJECT_WORDS = {
     ("approval_needed", "en"): "approval",
     ("account_approved", "nb"): "godkjent",
     ("account_approved", "en"): "approved",
+    ("registration_confirmed", "nb"): "bekreftet",
+    ("registration_confirmed", "en"): "confirmed",
+    ("registration_waitlisted", "nb"): "venteliste",
+    ("registration_waitlisted", "en"): "waiting list",
+    ("registration_promoted", "nb"): "plass",
+    ("registration_promoted", "en"): "place",
+    ("registration_cancelled", "nb"): "avmeldt",
+    ("registration_cancelled", "en"): "cancelled",
+    ("gathering_changed", "nb"): "Endring",
+    ("gathering_changed", "en"): "Changed",
+    ("gathering_cancelled", "nb"): "Avlyst",
+    ("gathering_cancelled", "en"): "Cancelled",
+    ("gathering_reminder", "nb"): "Påminnelse",
+    ("gathering_reminder", "en"): "Reminder",
 }
 
 
