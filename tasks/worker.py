@@ -114,6 +114,9 @@ class WorkerSettings:
     on_shutdown = shutdown
     max_jobs = MAX_JOBS
     job_timeout = 300
+    # On SIGTERM, stop taking jobs and let those in flight finish (a send gives up after
+    # 60 s): a planned restart then leaves no row `sending` for the lease to recover.
+    job_completion_wait = 75
     keep_result = 0
 
 

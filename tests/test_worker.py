@@ -130,6 +130,18 @@ async def worker_is_up(redis_url: str, proc: subprocess.Popen[bytes], log: Path)
     await eventually(up, within=60, what="samling worker start-up")
 
 
+def stop(proc: subprocess.Popen[bytes], log: Path) -> None:
+    """SIGTERM: arq cancels the jobs in flight and shuts down."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        tail = "\n".join(log.read_text().splitlines()[-40:])
+        raise AssertionError(f"samling worker did not stop on SIGTERM:\n{tail}") from None
+
+
 def check(samling_bin: Path, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(samling_bin), "worker", "--check"],
@@ -154,8 +166,17 @@ async def test_worker_killed_mid_batch_loses_no_mail_and_resends_only_the_accept
 
     log = tmp_path / "worker.log"
     first = start_worker(samling_bin, log, **env)
+
+    async def mid_batch() -> bool:
+        if len(sink.messages) < 5:
+            return False
+        sending = await OutboxMessage.count().where(
+            OutboxMessage.id.is_in(ids) & (OutboxMessage.status == "sending")
+        )
+        return sending >= 5
+
     try:
-        await sink.wait_for(lambda s: len(s.messages) >= 8, within=60)
+        await eventually(mid_batch, within=60, what="a batch in flight")
     finally:
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=30)
@@ -165,11 +186,14 @@ async def test_worker_killed_mid_batch_loses_no_mail_and_resends_only_the_accept
     at_kill = {r["id"]: r for r in await OutboxMessage.select().where(OutboxMessage.id.is_in(ids))}
     in_flight = {i for i, r in at_kill.items() if r["status"] == "sending"}
     assert in_flight, "the kill should have caught messages in flight"
-    assert any(r["status"] == "queued" for r in at_kill.values()), "and some not yet started"
 
-    # Time passes (a zero lease stands for it): the sweep frees what the dead worker held.
-    back = await sweep(MailPolicy(lease_s=0, grace_s=3600))
-    assert set(back) == in_flight
+    waiting = {i for i, r in at_kill.items() if r["status"] == "queued"}
+    assert waiting, "and some not yet started"
+    # Time passes (a zero lease and grace stand for it): the sweep frees the rows the dead
+    # worker held and dispatches the waiting ones again (including any whose arq job the
+    # dead worker had started but not yet claimed).
+    back = await sweep(MailPolicy(lease_s=0, grace_s=0))
+    assert set(back) == in_flight | waiting
     redis = redis_client(redis_url)
     try:
         for outbox_id in back:
@@ -193,8 +217,7 @@ async def test_worker_killed_mid_batch_loses_no_mail_and_resends_only_the_accept
 
         await eventually(all_sent, within=120, what=f"all mail sent; worker log: {log}")
     finally:
-        second.send_signal(signal.SIGTERM)
-        second.wait(timeout=60)
+        stop(second, log)
     assert second.returncode == 0, log.read_text()
 
     rows = await OutboxMessage.select().where(OutboxMessage.id.is_in(ids))
@@ -237,7 +260,9 @@ def test_worker_settings_follow_the_arq_rules():
     assert WorkerSettings.queue_name == QUEUE_NAME
     (send,) = WorkerSettings.functions
     assert send.name == "send_mail" and (send.max_tries or 0) > MailPolicy().max_attempts
-    (sweeper,) = WorkerSettings.cron_jobs
+    (sweeper,) = [c for c in WorkerSettings.cron_jobs if c.name == "cron:sweep_outbox"]
     assert sweeper.run_at_startup and sweeper.job_id is None
+    assert all(c.job_id is None for c in WorkerSettings.cron_jobs)
+    assert WorkerSettings.job_completion_wait > 60  # a send in flight may finish
     assert sys.modules["tasks.worker"].MAX_JOBS == WorkerSettings.max_jobs
     assert replace(MailPolicy()).lease_s > 60  # outlasts one send
