@@ -7,6 +7,7 @@ import email.policy
 from email.message import EmailMessage
 
 import pytest
+from mail_fixtures import free_port
 
 from emails.render import render
 from emails.smtp import (
@@ -16,7 +17,6 @@ from emails.smtp import (
     SmtpTransport,
     TemporaryFailure,
 )
-from tests.mail_fixtures import free_port
 
 
 def message(to: str, message_id: str = "<t1@samling.local>") -> EmailMessage:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 
+from mail_fixtures import enqueue_committed, wait_status
+
 from service.accounts.service import create_api_token
 from service.db.tables import RoleGrant, User
 from service.db.tx import atomic
 from tasks.queue import queue_lifespan
-from tests.mail_fixtures import enqueue_committed, wait_status
 
 
 async def user_with_token(role: str | None) -> dict[str, str]:

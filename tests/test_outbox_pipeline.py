@@ -9,6 +9,7 @@ import uuid
 from dataclasses import replace
 
 import pytest
+from mail_fixtures import enqueue_committed, eventually, outbox_row, wait_status
 
 from service.db.tables import OutboxMessage
 from service.db.tx import atomic
@@ -16,7 +17,6 @@ from service.outbox import service as outbox
 from service.outbox.service import enqueue_mail
 from tasks.jobs import Mailer, send_outbox_message, sweep
 from tasks.queue import InProcessRunner, queue_lifespan, queue_status
-from tests.mail_fixtures import enqueue_committed, eventually, outbox_row, wait_status
 
 
 def address(tag: str) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 
 from arq.connections import RedisSettings
 from arq.worker import Worker, get_kwargs
+from mail_fixtures import enqueue_committed, eventually, free_port, outbox_row
 
 from service.db.tables import OutboxMessage
 from tasks.jobs import MailPolicy, sweep
@@ -27,7 +28,6 @@ from tasks.queue import (
     redis_client,
 )
 from tasks.worker import WorkerSettings
-from tests.mail_fixtures import enqueue_committed, eventually, free_port, outbox_row
 
 
 def address(tag: str) -> str:
