@@ -34,7 +34,8 @@ async def _published(coordinator, title: str) -> str:
 
 
 async def test_the_web_process_completes_ended_gatherings_by_itself(actors):
-    from service.app import create_app
+    from service.settings import load_settings
+    from tasks.periodic import periodic_lifespan
 
     coordinator = await accounts.load_user(actors["coordinator"].id)
     gid = await _published(coordinator, "Ferdig samling")
@@ -45,8 +46,8 @@ async def test_the_web_process_completes_ended_gatherings_by_itself(actors):
                 Gathering.ends_at: now() - timedelta(days=1),
             }
         ).where(Gathering.id == int(gid))
-    app = create_app()  # no Redis: the periodic loop runs in this process
-    async with app.lifespan():
+    # no Redis: the web app's lifespan runs the periodic loop in this process
+    async with periodic_lifespan(load_settings())(None):
         for _ in range(100):
             row = await Gathering.select(Gathering.status).where(Gathering.id == int(gid)).first()
             if row and row["status"] == "completed":
