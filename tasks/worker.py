@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging.config
 import os
+import sys
+import threading
 from typing import Any
 
 import structlog
@@ -129,6 +131,22 @@ def run(settings: Settings) -> None:
         redis_settings=RedisSettings.from_dsn(settings.redis_url),
         ctx={"settings": settings},
     )
+    _exit_if_threads_linger()
+
+
+def _exit_if_threads_linger() -> None:
+    """A query cancelled half-way on SQLite can leave an aiosqlite thread running that
+    would keep the interpreter from ever exiting. The worker has shut down cleanly by
+    now (its state is in the database and Redis), so leave without waiting for it."""
+    others = [t for t in threading.enumerate() if t is not threading.main_thread()]
+    for thread in others:
+        if not thread.daemon:
+            thread.join(timeout=2)
+    if any(t.is_alive() and not t.daemon for t in others):
+        log.warning("worker stopped; exiting without waiting for stray threads")
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 async def check_worker(redis_url: str) -> tuple[bool, str]:
