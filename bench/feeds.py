@@ -151,6 +151,7 @@ async def main(count: int, requests: int, concurrency: int) -> None:
         return "hello"
 
     baseline = Litestar([static, hello])
+    app.register(static)  # the same endpoints inside Samling's own stack (middleware, logs)
     transport = httpx.ASGITransport(app=app)
     async with (
         app.lifespan(),
@@ -159,10 +160,13 @@ async def main(count: int, requests: int, concurrency: int) -> None:
     ):
         path = "/calendar/networks/vest.ics"
         etag = (await c.get(path)).headers["etag"]
+        await rate(c, "/health", requests // 4, concurrency)  # warm-up
         warm = await rate(c, path, requests, concurrency)
         static_rate = await rate(b, "/static", requests, concurrency)
+        static_own = await rate(c, "/static", requests, concurrency)
         not_modified = await rate(c, path, requests, concurrency, {"If-None-Match": etag})
         hello_rate = await rate(b, "/hello", requests, concurrency)
+        health_own = await rate(c, "/health", requests, concurrency)
 
     print(f"calendar feed: {count} gatherings, {size} bytes; {requests} requests, c={concurrency}")
     print(
@@ -173,6 +177,16 @@ async def main(count: int, requests: int, concurrency: int) -> None:
         f"  first render, no cache   {first_s * 1000:8.1f} ms   plain icalendar "
         f"{plain_s * 1000:8.1f} ms   {plain_s / first_s:6.2f}x"
     )
+    print("  against endpoints in Samling's own stack (same middleware and access log):")
+    print(
+        f"  warm 200                 {warm:8.0f}/s    static bytes    {static_own:8.0f}/s   "
+        f"{warm / static_own:6.2f}x"
+    )
+    print(
+        f"  304                      {not_modified:8.0f}/s    /health         "
+        f"{health_own:8.0f}/s   {not_modified / health_own:6.2f}x"
+    )
+    print("  against a bare Litestar app (no middleware, no logging):")
     print(
         f"  warm 200                 {warm:8.0f}/s    static bytes    {static_rate:8.0f}/s   "
         f"{warm / static_rate:6.2f}x"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
-from email.utils import format_datetime, parsedate_to_datetime
+from email.utils import parsedate_to_datetime
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -38,7 +38,7 @@ def _ics_name(name: str) -> str:
 def _respond(request: Request[Any, Any, Any], feed: feeds.Feed, private: bool) -> Response[bytes]:
     headers = {
         "ETag": feed.etag,
-        "Last-Modified": format_datetime(feed.last_modified, usegmt=True),
+        "Last-Modified": feed.last_modified_http,
         "Cache-Control": ("private" if private else "public") + ", max-age=300",
         "Content-Disposition": "inline",
     }

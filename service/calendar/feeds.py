@@ -16,7 +16,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.utils import parseaddr
+from email.utils import format_datetime, parseaddr
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -39,6 +39,7 @@ class Feed:
     body: bytes
     etag: str
     last_modified: datetime
+    last_modified_http: str = ""
 
 
 _feeds: OrderedDict[tuple[Any, ...], tuple[Any, Feed]] = OrderedDict()
@@ -167,7 +168,8 @@ def _in_window(g: dict[str, Any], t: datetime) -> bool:
 def _finish(body: bytes, stamps: list[datetime]) -> Feed:
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     last = max(stamps) if stamps else datetime(2000, 1, 1, tzinfo=UTC)
-    return Feed(body=body, etag=etag, last_modified=last.astimezone(UTC).replace(microsecond=0))
+    stamp = last.astimezone(UTC).replace(microsecond=0)
+    return Feed(body, etag, stamp, format_datetime(stamp, usegmt=True))
 
 
 # --- versions: one cheap query each -------------------------------------------------------
