@@ -38,6 +38,7 @@ from service.ops.controller import health, ready
 from service.outbox.controller import OutboxAdminController
 from service.settings import Settings, SettingsError, load_settings
 from service.web.controller import home, login_page, login_submit
+from service.web.gathering_pages import gathering_list, gathering_page, register_from_page
 from tasks.periodic import periodic_lifespan
 from tasks.queue import queue_lifespan
 
@@ -90,6 +91,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[
             home,
+            gathering_list,
+            gathering_page,
+            register_from_page,
             login_page,
             login_submit,
             health,
