@@ -37,6 +37,16 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def _sender_domain() -> str:
+    """Message-IDs carry the sender's domain (SAMLING_MAIL_FROM), as mail clients expect."""
+    from email.utils import parseaddr
+
+    from service.settings import current_settings
+
+    domain = parseaddr(current_settings().mail_from)[1].rpartition("@")[2]
+    return domain or "samling.local"
+
+
 def _message_id(domain: str) -> str:
     # 128 random bits; short enough that the header is never folded.
     return f"<{uuid.uuid4().hex}@{domain}>"
@@ -57,7 +67,7 @@ async def enqueue_mail(
     language: str,
     context: dict[str, Any],
     idempotency_key: str | None = None,
-    domain: str = "samling.local",
+    domain: str | None = None,
 ) -> int | None:
     """Queue one mail; must run inside atomic(). Returns the row id, or None when a
     row with the same idempotency key already exists (the mail is sent once)."""
@@ -72,7 +82,7 @@ async def enqueue_mail(
             language=language,
             context=context,
             idempotency_key=key,
-            message_id=_message_id(domain),
+            message_id=_message_id(domain or _sender_domain()),
         )
     )
     row_id = int(rows[0]["id"])
