@@ -89,7 +89,9 @@ async def invitation_parts(
     params = {"method": method, "charset": "utf-8"}
     return [
         MimePart(content, "text", "calendar", None, params, alternative=True).to_json(),
-        MimePart(content, "application", "ics", "invitation.ics", {}, alternative=False).to_json(),
+        MimePart(
+            content, "text", "calendar", "invitation.ics", params, alternative=False
+        ).to_json(),
     ]
 
 
