@@ -39,7 +39,11 @@ from service.settings import Settings
 from service.web import pages
 
 ACCEPTED = "If the address can be used, a mail with a link is on its way."
-LIMITS = {"address": (5, timedelta(minutes=15)), "ip": (100, timedelta(minutes=15))}
+LIMITS = {
+    "address_from_ip": (5, timedelta(minutes=15)),  # one client asking for one address
+    "ip": (100, timedelta(minutes=15)),  # offices share an IP: generous
+    "address": (10, timedelta(minutes=15)),  # from anywhere: further mail is dropped quietly
+}
 
 
 class TooManyRequests(DomainError):
@@ -52,10 +56,14 @@ def me_of(request: Request[Any, Any, Any]) -> CurrentUser:
     return user
 
 
-async def limit(limiter: RateLimiter, request: Request[Any, Any, Any], email: str) -> None:
+async def limit(limiter: RateLimiter, request: Request[Any, Any, Any], email: str) -> bool:
+    """Raise 429 for a client asking too often; return False (send nothing, still 202)
+    when an address is asked for too often from everywhere, so that nobody can lock
+    someone else out of signing in."""
     ip = request.client.host if request.client else "unknown"
+    address = email.strip().lower()
     for key, (count, window) in (
-        (f"address:{email.strip().lower()}", LIMITS["address"]),
+        (f"address-ip:{address}:{ip}", LIMITS["address_from_ip"]),
         (f"ip:{ip}", LIMITS["ip"]),
     ):
         wait = await limiter.hit(key, count, window)
@@ -63,6 +71,8 @@ async def limit(limiter: RateLimiter, request: Request[Any, Any, Any], email: st
             raise TooManyRequests(
                 f"Too many requests; try again in {wait} seconds", retry_after=wait
             )
+    count, window = LIMITS["address"]
+    return not await limiter.hit(f"address:{address}", count, window)
 
 
 class AuthController(Controller):
@@ -77,8 +87,8 @@ class AuthController(Controller):
         settings: NamedDependency[Settings],
         limiter: NamedDependency[RateLimiter],
     ) -> Response[Accepted]:
-        await limit(limiter, request, data.email)
-        await service.send_login_link(data.email, settings.base_url)
+        if await limit(limiter, request, data.email):
+            await service.send_login_link(data.email, settings.base_url)
         return Response(Accepted(ACCEPTED), status_code=HTTP_202_ACCEPTED)
 
     @post("/signup", status_code=HTTP_202_ACCEPTED, summary="Self sign-up; mails a confirmation")
@@ -89,8 +99,8 @@ class AuthController(Controller):
         settings: NamedDependency[Settings],
         limiter: NamedDependency[RateLimiter],
     ) -> Response[Accepted]:
-        await limit(limiter, request, data.email)
-        await service.signup(data.email, data.name, data.municipality, settings.base_url)
+        if await limit(limiter, request, data.email):
+            await service.signup(data.email, data.name, data.municipality, settings.base_url)
         return Response(Accepted(ACCEPTED), status_code=HTTP_202_ACCEPTED)
 
     @post("/logout", status_code=HTTP_204_NO_CONTENT, summary="End the session")

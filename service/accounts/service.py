@@ -294,6 +294,15 @@ async def signup(email: str, name: str, municipality: str, base_url: str) -> Non
             if row["email_confirmed_at"] is not None:
                 return  # waiting for approval; nothing new to send
             user_id = int(row["id"])
+            # Not confirmed yet: the newest request decides, and older links die.
+            await User.update({User.name: name.strip(), User.municipality: mid}).where(
+                User.id == user_id
+            )
+            await LoginToken.update({LoginToken.used_at: now()}).where(
+                (LoginToken.user == user_id)
+                & (LoginToken.purpose == "signup")
+                & LoginToken.used_at.is_null()
+            )
         else:
             rows = await User.insert(
                 User(email=address, name=name.strip(), municipality=mid, active=False)

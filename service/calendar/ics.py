@@ -162,6 +162,7 @@ def deadline_bytes(
 
 
 def _header(name: str, method: str | None) -> bytes:
+    name = " ".join(name.split())
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")

@@ -115,7 +115,7 @@ class GatheringController(Controller):
         if "text/csv" in request.headers.get("accept", ""):
             return Response(
                 registrations.as_csv(rows),
-                media_type="text/csv; charset=utf-8",
+                media_type="text/csv",
                 headers={
                     "Content-Disposition": f'attachment; filename="pamelding-{gathering_id}.csv"'
                 },

@@ -7,8 +7,9 @@ from typing import Annotated, Literal
 
 import msgspec
 
-Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-Short = Annotated[str, msgspec.Meta(max_length=300)]
+ONE_LINE = r"^[^\x00-\x1f\x7f]*$"  # no line breaks or other control characters
+Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=ONE_LINE)]
+Short = Annotated[str, msgspec.Meta(max_length=300, pattern=ONE_LINE)]
 Count = Annotated[int, msgspec.Meta(ge=0, le=100_000)]
 Audience = Literal["members", "region", "open"]
 MealKind = Literal["breakfast", "lunch", "dinner"]
@@ -45,7 +46,7 @@ class GatheringIn(msgspec.Struct, forbid_unknown_fields=True):
     description: Annotated[str, msgspec.Meta(max_length=20_000)] = ""
     venue: Short = ""
     address: Short = ""
-    city: Annotated[str, msgspec.Meta(max_length=100)] = ""
+    city: Annotated[str, msgspec.Meta(max_length=100, pattern=ONE_LINE)] = ""
     host_municipality: str | None = None
     latitude: Annotated[float, msgspec.Meta(ge=-90, le=90)] | None = None
     longitude: Annotated[float, msgspec.Meta(ge=-180, le=180)] | None = None
@@ -68,7 +69,9 @@ class GatheringPatch(msgspec.Struct, forbid_unknown_fields=True):
     capacity: Count | msgspec.UnsetType = msgspec.UNSET
     venue: Short | msgspec.UnsetType = msgspec.UNSET
     address: Short | msgspec.UnsetType = msgspec.UNSET
-    city: Annotated[str, msgspec.Meta(max_length=100)] | msgspec.UnsetType = msgspec.UNSET
+    city: Annotated[str, msgspec.Meta(max_length=100, pattern=ONE_LINE)] | msgspec.UnsetType = (
+        msgspec.UNSET
+    )
     host_municipality: str | msgspec.UnsetType | None = msgspec.UNSET
     latitude: Annotated[float, msgspec.Meta(ge=-90, le=90)] | msgspec.UnsetType | None = (
         msgspec.UNSET

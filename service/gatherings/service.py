@@ -170,6 +170,29 @@ def _meals(meals: list[MealIn], g: dict[str, Any]) -> list[dict[str, Any]]:
     return [{"date": d, "meal": k} for d, k in sorted(seen)]
 
 
+async def _check_kept_children(
+    gid: int, g: dict[str, Any], check_programme: bool, check_meals: bool
+) -> None:
+    """New times must still hold the programme and meals that are kept."""
+    if check_programme:
+        for p in await ProgrammeItem.select().where(ProgrammeItem.gathering == gid):
+            if p["starts_at"] < g["starts_at"] or p["ends_at"] > g["ends_at"]:
+                raise Invalid(
+                    f"the programme item {p['title']!r} would fall outside the new times; "
+                    "send the programme with the change",
+                    field="programme",
+                )
+    if check_meals:
+        first, last = g["starts_at"].astimezone(OSLO).date(), g["ends_at"].astimezone(OSLO).date()
+        for m in await Meal.select().where(Meal.gathering == gid):
+            if not first <= m["date"] <= last:
+                raise Invalid(
+                    f"the {m['meal']} on {m['date'].isoformat()} would fall outside the new "
+                    "days; send the meals with the change",
+                    field="meals",
+                )
+
+
 async def _municipality_id(number: str | None) -> int | None:
     if number is None:
         return None
@@ -394,6 +417,8 @@ async def update(
             else None
         )
         meals = _meals([MealIn(**m) for m in meals_in], merged) if meals_in is not None else None
+        if {"starts_at", "ends_at"} & fields.keys():
+            await _check_kept_children(g["id"], merged, programme is None, meals is None)
         changed = {k: (g[k], v) for k, v in fields.items() if g.get(k) != v}
         calendar_change = any(k in CALENDAR_FIELDS for k in changed) or programme is not None
         values: dict[Any, Any] = {getattr(Gathering, k): v for k, v in fields.items()}

@@ -12,6 +12,8 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from service.lib.middleware import loggable_path
+
 log = structlog.get_logger("samling.errors")
 PROBLEM_JSON = "application/problem+json"
 
@@ -79,7 +81,7 @@ def problem(
         "title": TITLES.get(status, "Error"),
         "status": status,
         "detail": detail,
-        "instance": request.url.path,
+        "instance": loggable_path(request.url.path),
         "request_id": request_id(request),
     }
     body.update({k: v for k, v in extra.items() if v is not None})
@@ -127,7 +129,7 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
     rid = request_id(request)
     # A fresh logger each time: rare, and it follows the logging set-up of the moment.
     structlog.get_logger("samling.errors").error(
-        "unhandled error", request_id=rid, path=request.url.path, exc_info=exc
+        "unhandled error", request_id=rid, path=loggable_path(request.url.path), exc_info=exc
     )
     return problem(
         request,

@@ -12,6 +12,12 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 log = structlog.get_logger("samling.access")
 SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+SECRET_PATH = re.compile(r"^(/calendar/feed/)[^/]+")
+
+
+def loggable_path(path: str) -> str:
+    """The path with a personal feed's secret blanked out."""
+    return SECRET_PATH.sub(r"\1…", path)
 
 
 def request_id_middleware(app: ASGIApp) -> ASGIApp:
@@ -38,7 +44,7 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
             log.info(
                 "request",
                 method=scope.get("method"),
-                path=scope["path"],
+                path=loggable_path(scope["path"]),
                 status=status,
                 ms=round((time.perf_counter() - started) * 1000, 1),
                 request_id=rid,

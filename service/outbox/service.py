@@ -163,10 +163,19 @@ async def _finish(outbox_id: int, attempt: int, values: dict[Any, Any]) -> bool:
     return bool(rows)
 
 
+SECRET_LINK_KINDS = ("login_link", "signup_confirm")
+
+
 async def mark_sent(outbox_id: int, attempt: int) -> bool:
-    return await _finish(
+    done = await _finish(
         outbox_id, attempt, {M.status: "sent", M.sent_at: now(), M.last_error: None}
     )
+    if done:  # a delivered one-time link need not stay readable in the database
+        row = await M.select(M.kind, M.context).where(M.id == outbox_id).first()
+        if row is not None and row["kind"] in SECRET_LINK_KINDS:
+            context = {**_context(row["context"]), "url": "(sent)"}
+            await M.update({M.context: context}).where(M.id == outbox_id)
+    return done
 
 
 async def mark_retrying(outbox_id: int, attempt: int, reason: str, delay_s: float) -> bool:

@@ -132,6 +132,16 @@ CSV_HEADER = [
 ]
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: object) -> object:
+    """Text a spreadsheet would run as a formula is prefixed with an apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def as_csv(rows: list[RegistrationOut]) -> bytes:
     """Semicolon-separated UTF-8 with BOM: Excel with Norwegian settings opens it right."""
     buf = io.StringIO()
@@ -139,7 +149,8 @@ def as_csv(rows: list[RegistrationOut]) -> bytes:
     writer.writerow(CSV_HEADER)
     for r in rows:
         writer.writerow(
-            [
+            _cell(v)
+            for v in [
                 r.name,
                 r.email,
                 r.municipality or "",

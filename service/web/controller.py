@@ -49,8 +49,9 @@ async def login_submit(
     if not email:
         return pages.login_form("Skriv inn e-postadressen din.", status=400)
     try:
-        await limit(limiter, request, email)
+        allowed = await limit(limiter, request, email)
     except TooManyRequests:
         return pages.login_form("For mange forsøk. Vent litt og prøv igjen.", status=429)
-    await accounts.send_login_link(email, settings.base_url)
+    if allowed:
+        await accounts.send_login_link(email, settings.base_url)
     return pages.link_sent()
