@@ -412,11 +412,11 @@ async def update(
         if host is not msgspec.UNSET:
             fields["host_municipality"] = await _municipality_id(host)
         programme = (
-            _programme([ProgrammeIn(**p) for p in programme_in], merged)
+            _programme(list(programme_in), merged)
             if programme_in is not None
             else None
         )
-        meals = _meals([MealIn(**m) for m in meals_in], merged) if meals_in is not None else None
+        meals = _meals(list(meals_in), merged) if meals_in is not None else None
         if {"starts_at", "ends_at"} & fields.keys():
             await _check_kept_children(g["id"], merged, programme is None, meals is None)
         changed = {k: (g[k], v) for k, v in fields.items() if g.get(k) != v}
