@@ -73,6 +73,14 @@ def _remember(cache: OrderedDict[Any, Any], key: Any, value: Any, limit: int) ->
         cache.popitem(last=False)
 
 
+def sequence_for(g: dict[str, Any], earlier_cancelled: int, cancelling: bool) -> int:
+    """A person's SEQUENCE for a gathering: the gathering's, plus two for each of their
+    earlier cancelled registrations, plus one while their own registration is cancelled
+    (the same numbers their invitation mails carry)."""
+    bump = 1 if cancelling and g["status"] != "cancelled" else 0
+    return int(g["sequence"]) + 2 * earlier_cancelled + bump
+
+
 def uid_for(gathering_id: int, base_url: str) -> str:
     return f"gathering-{gathering_id}@{urlsplit(base_url).hostname or 'samling'}"
 
@@ -272,13 +280,16 @@ async def personal_feed(token_hash: str, base_url: str, mail_from: str) -> Feed 
     t = now()
     regs = (
         await Registration.select(
-            Registration.gathering, Registration.status, Registration.updated_at
+            Registration.id, Registration.gathering, Registration.status, Registration.updated_at
         )
         .where(Registration.user == user_id)
-        .order_by(Registration.updated_at)
+        .order_by(Registration.id)
     )
     mine: dict[int, dict[str, Any]] = {}
+    cancelled_before: dict[int, int] = {}  # earlier cancelled registrations, as in mails
     for r in regs:  # the newest registration per gathering wins
+        if r["gathering"] in mine and mine[r["gathering"]]["status"] == "cancelled":
+            cancelled_before[r["gathering"]] = cancelled_before.get(r["gathering"], 0) + 1
         mine[r["gathering"]] = r
     networks = [
         r["network"]
@@ -308,8 +319,12 @@ async def personal_feed(token_hash: str, base_url: str, mail_from: str) -> Feed 
                 status = _status(g, tentative=reg["status"] == "waitlisted")
             # the registration's own changes must show: fold them into the stamp
             g = {**g, "updated_at": max(g["updated_at"], reg["updated_at"])}
-            if status == "CANCELLED" and g["status"] != "cancelled":
-                g = {**g, "sequence": g["sequence"] + 1}
+            g = {
+                **g,
+                "sequence": sequence_for(
+                    g, cancelled_before.get(g["id"], 0), reg["status"] == "cancelled"
+                ),
+            }
         else:
             tentative = reg is not None and reg["status"] == "waitlisted"
             status = _status(g, tentative=tentative)

@@ -1,24 +1,39 @@
-"""Invitations by mail (iMIP, RFC 6047 / iTIP, RFC 5546): one UID per registration.
+"""Invitations by mail (iMIP, RFC 6047 / iTIP, RFC 5546).
 
 A confirmation, promotion or change carries METHOD:REQUEST; a cancellation (by the
 participant or the organiser) METHOD:CANCEL with STATUS:CANCELLED. The part goes next
-to the text and HTML (as calendar clients expect) and again as invitation.ics.
+to the text and HTML (as calendar clients expect) and again as invitation.ics. The UID
+is the feeds' UID for the gathering (the contract); a CANCEL is mailed only to the
+person it concerns, so nobody else's copy is touched. SEQUENCE is the gathering's,
+plus two for each earlier registration of the same person that was cancelled, so an
+invitation after a re-registration always outranks the CANCEL before it.
 """
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from icalendar import Calendar
 
 from service.calendar import ics
-from service.calendar.feeds import event_data, location
-from service.db.tables import ProgrammeItem, RoleGrant, User
+from service.calendar.feeds import event_data, location, sequence_for, uid_for
+from service.db.tables import ProgrammeItem, Registration, RoleGrant, User
 
 
-def registration_uid(registration_id: int, base_url: str) -> str:
-    return f"registration-{registration_id}@{urlsplit(base_url).hostname or 'samling'}"
+async def personal_sequence(g: dict[str, Any], registration_id: int, cancelling: bool) -> int:
+    row = (
+        await Registration.select(Registration.user)
+        .where(Registration.id == registration_id)
+        .first()
+    )
+    assert row is not None
+    earlier = await Registration.count().where(
+        (Registration.gathering == g["id"])
+        & (Registration.user == row["user"])
+        & (Registration.status == "cancelled")
+        & (Registration.id < registration_id)
+    )
+    return sequence_for(g, int(earlier), cancelling)
 
 
 async def organizer_for(network_id: int, mail_from: str) -> tuple[str, str]:
@@ -61,11 +76,11 @@ async def invitation_parts(
     status = "CANCELLED" if cancelling else "CONFIRMED"
     data = event_data(g, programme, base_url, language, status, mail_from)
     organizer_name, organizer = await organizer_for(g["network"], mail_from)
-    sequence = g["sequence"] + (1 if cancelling and g["status"] != "cancelled" else 0)
+    sequence = await personal_sequence(g, registration_id, cancelling)
     data = ics.EventData(
         **{
             **data.__dict__,
-            "uid": registration_uid(registration_id, base_url),
+            "uid": uid_for(g["id"], base_url),
             "sequence": sequence,
             "organizer": organizer,
             "organizer_name": organizer_name,

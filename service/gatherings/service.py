@@ -411,11 +411,7 @@ async def update(
         _validate(merged)
         if host is not msgspec.UNSET:
             fields["host_municipality"] = await _municipality_id(host)
-        programme = (
-            _programme(list(programme_in), merged)
-            if programme_in is not None
-            else None
-        )
+        programme = _programme(list(programme_in), merged) if programme_in is not None else None
         meals = _meals(list(meals_in), merged) if meals_in is not None else None
         if {"starts_at", "ends_at"} & fields.keys():
             await _check_kept_children(g["id"], merged, programme is None, meals is None)
