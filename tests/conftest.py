@@ -7,13 +7,16 @@ reached fails the run at once; it is never skipped.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import shutil
 import sys
 import tempfile
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -158,3 +161,19 @@ async def actors(migrated: None) -> dict[str, Actor]:
         token = await service.create_api_token(user_id, "tests", "tests")
         out[role] = Actor(role, email, user_id, token["token"])
     return out
+
+
+_client_addresses = itertools.count(1)
+
+
+@asynccontextmanager
+async def new_browser(app: Any) -> AsyncIterator[Any]:
+    """A browser of its own: a cookie jar and a client address no other test uses
+    (rate limits count per address)."""
+    import httpx
+
+    n = next(_client_addresses)
+    address = (f"10.{os.getpid() % 250}.{n // 250}.{n % 250 + 1}", 40000)
+    transport = httpx.ASGITransport(app=app, client=address)  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c

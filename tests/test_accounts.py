@@ -9,39 +9,27 @@ limits never leak between tests.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import os
 import subprocess
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from conftest import new_browser
 
 from service.db.tables import ApiToken, LoginToken, OutboxMessage, User
 from service.settings import load_settings
 
 PROBLEM = "application/problem+json"
 COOKIE = "samling_session"
-_addresses = itertools.count(1)
 
 
 def unique_email(tag: str, domain: str = "example.no") -> str:
     return f"{tag}.{uuid.uuid4().hex[:10]}@{domain}"
-
-
-@asynccontextmanager
-async def new_browser(app: Any) -> AsyncIterator[httpx.AsyncClient]:
-    """A browser of its own: a cookie jar and a client address no other test uses."""
-    n = next(_addresses)
-    address = (f"10.{os.getpid() % 250}.{n // 250}.{n % 250 + 1}", 40000)
-    transport = httpx.ASGITransport(app=app, client=address)  # type: ignore[arg-type]
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-        yield c
 
 
 @pytest.fixture

@@ -8,30 +8,17 @@ municipality and network and never withdraws a demo member from its network.
 from __future__ import annotations
 
 import asyncio
-import itertools
-import os
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 import pytest
+from conftest import new_browser
 
 from service.db.tables import AuditEvent, Municipality, OutboxMessage
 
 PROBLEM = "application/problem+json"
-_addresses = itertools.count(1)
-
-
-@asynccontextmanager
-async def new_browser(app: Any) -> AsyncIterator[httpx.AsyncClient]:
-    """A client with its own cookie jar and client address (rate limits are per address)."""
-    n = next(_addresses)
-    address = (f"10.{os.getpid() % 250}.{200 + n // 250}.{n % 250 + 1}", 41000)
-    transport = httpx.ASGITransport(app=app, client=address)  # type: ignore[arg-type]
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-        yield c
 
 
 @pytest.fixture
