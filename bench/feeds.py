@@ -3,9 +3,10 @@
     .venv/bin/python bench/feeds.py [--gatherings 1000] [--requests 2000]
 
 On a scratch SQLite database it measures and prints, with ratios:
-- render after an invalidation (one gathering changed; the other VEVENTs come from the
-  piece cache) and a first render with every cache empty, next to a plain icalendar
-  build + to_ical of the same events;
+- render in a fresh process (nothing in memory; the VEVENTs stored when they were
+  first rendered), render after an invalidation (one gathering changed), and the very
+  first render (nothing stored), each next to a plain icalendar build + to_ical of the
+  same events;
 - warm (cached) request rate and 304 rate over HTTP (httpx ASGITransport), next to a
   Litestar endpoint returning static bytes of the same size, and a hello-world.
 """
@@ -29,6 +30,7 @@ for var in ("SAMLING_REDIS_URL", "SAMLING_SMTP_URL"):
     os.environ.pop(var, None)
 
 logging.getLogger("httpx").setLevel(logging.WARNING)
+MAIL_FROM = "Samling <noreply@localhost>"
 
 
 async def rate(client, path: str, n: int, concurrency: int, headers=None) -> float:
@@ -130,6 +132,12 @@ async def main(count: int, requests: int, concurrency: int) -> None:
     )
     first_s = time.perf_counter() - started
 
+    feeds.clear_caches()  # a fresh process: nothing in memory, the pieces are stored
+    started = time.perf_counter()
+    cold = await feeds.public_feed("vest", "Nettverk Vest", "http://bench", "nb", MAIL_FROM)
+    cold_s = time.perf_counter() - started
+    assert cold is not None and first is not None and cold.body == first.body
+
     await gatherings.update(admin, str(rows[0]["id"]), GatheringPatch(venue="Grand"), "http://b")
     started = time.perf_counter()
     after = await feeds.public_feed(
@@ -161,12 +169,25 @@ async def main(count: int, requests: int, concurrency: int) -> None:
         path = "/calendar/networks/vest.ics"
         etag = (await c.get(path)).headers["etag"]
         await rate(c, "/health", requests // 4, concurrency)  # warm-up
-        warm = await rate(c, path, requests, concurrency)
-        static_rate = await rate(b, "/static", requests, concurrency)
-        static_own = await rate(c, "/static", requests, concurrency)
-        not_modified = await rate(c, path, requests, concurrency, {"If-None-Match": etag})
-        hello_rate = await rate(b, "/hello", requests, concurrency)
-        health_own = await rate(c, "/health", requests, concurrency)
+        best: dict[str, float] = {}
+        cases = {
+            "warm": (c, path, None),
+            "static": (b, "/static", None),
+            "static_own": (c, "/static", None),
+            "not_modified": (c, path, {"If-None-Match": etag}),
+            "hello": (b, "/hello", None),
+            "health_own": (c, "/health", None),
+        }
+        for _ in range(3):  # interleaved rounds, best of each: less noise from the machine
+            for name, (who, where, headers) in cases.items():
+                got = await rate(who, where, requests, concurrency, headers)
+                best[name] = max(best.get(name, 0.0), got)
+        warm, static_rate, static_own = best["warm"], best["static"], best["static_own"]
+        not_modified, hello_rate, health_own = (
+            best["not_modified"],
+            best["hello"],
+            best["health_own"],
+        )
 
     print(f"calendar feed: {count} gatherings, {size} bytes; {requests} requests, c={concurrency}")
     print(
@@ -174,7 +195,11 @@ async def main(count: int, requests: int, concurrency: int) -> None:
         f"{plain_s * 1000:8.1f} ms   {plain_s / after_s:6.1f}x faster"
     )
     print(
-        f"  first render, no cache   {first_s * 1000:8.1f} ms   plain icalendar "
+        f"  cold process (stored)    {cold_s * 1000:8.1f} ms   plain icalendar "
+        f"{plain_s * 1000:8.1f} ms   {plain_s / cold_s:6.1f}x faster"
+    )
+    print(
+        f"  first render ever        {first_s * 1000:8.1f} ms   plain icalendar "
         f"{plain_s * 1000:8.1f} ms   {plain_s / first_s:6.2f}x"
     )
     print("  against endpoints in Samling's own stack (same middleware and access log):")

@@ -15,6 +15,7 @@ from typing import Any
 
 import structlog
 
+from service.calendar.feeds import forget_old_pieces
 from service.gatherings import service as gatherings
 from service.settings import Settings
 
@@ -25,6 +26,7 @@ EVERY_S = 300.0
 async def run_once(base_url: str) -> dict[str, int]:
     completed = await gatherings.complete_due()
     reminded = await gatherings.send_reminders(base_url)
+    await forget_old_pieces()
     if completed or reminded:
         log.info("periodic", completed=completed, reminders=reminded)
     return {"completed": completed, "reminders": reminded}

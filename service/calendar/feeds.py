@@ -20,12 +20,22 @@ from email.utils import format_datetime, parseaddr
 from typing import Any
 from urllib.parse import urlsplit
 
+import structlog
+
 from service.calendar import ics
 from service.db import tx
-from service.db.tables import CalendarToken, Gathering, ProgrammeItem, Registration, RoleGrant
+from service.db.tables import (
+    CalendarToken,
+    Gathering,
+    IcsPiece,
+    ProgrammeItem,
+    Registration,
+    RoleGrant,
+)
 from service.db.tx import engine
 from service.lib.clock import OSLO, now
 
+log = structlog.get_logger("samling.feeds")
 PAST = timedelta(days=365)
 CANCELLED_KEPT = timedelta(days=60)
 PUBLIC_STATES = ["published", "completed", "cancelled"]
@@ -43,7 +53,7 @@ class Feed:
 
 
 _feeds: OrderedDict[tuple[Any, ...], tuple[Any, Feed]] = OrderedDict()
-_events: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+_events: OrderedDict[str, bytes] = OrderedDict()
 _checked: dict[tuple[Any, ...], tuple[float, int, Any]] = {}
 
 
@@ -145,24 +155,70 @@ async def _programmes(ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     return out
 
 
+def _piece_key(g: dict[str, Any], status: str, language: str, base_url: str, mail_from: str) -> str:
+    """Everything a VEVENT is rendered from (the row's updated_at covers its programme)."""
+    parts = (
+        g["id"],
+        str(g["updated_at"]),
+        g["sequence"],
+        status,
+        language,
+        base_url,
+        mail_from,
+        g.get("network.name") or "",
+    )
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
 async def _event_pieces(
     rows: list[tuple[dict[str, Any], str]], base_url: str, language: str, mail_from: str
 ) -> list[bytes]:
-    """Rendered VEVENTs for (gathering row, status) pairs, from the piece cache."""
-    keys = [
-        (g["id"], str(g["updated_at"]), status, language, base_url, mail_from) for g, status in rows
-    ]
-    missing = [g["id"] for (g, _), k in zip(rows, keys, strict=True) if k not in _events]
-    programmes = await _programmes(missing) if missing else {}
-    pieces = []
-    for (g, status), key in zip(rows, keys, strict=True):
-        piece = _events.get(key)
-        if piece is None:
+    """Rendered VEVENTs for (gathering row, status) pairs: from this process's cache,
+    else from the stored pieces, else rendered now and stored for every process."""
+    keys = [_piece_key(g, status, language, base_url, mail_from) for g, status in rows]
+    pieces: dict[str, bytes] = {k: _events[k] for k in keys if k in _events}
+    wanted = [k for k in keys if k not in pieces]
+    if wanted:
+        for i in range(0, len(wanted), 500):
+            stored = await IcsPiece.select(IcsPiece.key, IcsPiece.body).where(
+                IcsPiece.key.is_in(wanted[i : i + 500])
+            )
+            pieces.update({r["key"]: bytes(r["body"]) for r in stored})
+    missing = [(row, k) for row, k in zip(rows, keys, strict=True) if k not in pieces]
+    if missing:
+        programmes = await _programmes([g["id"] for (g, _), _ in missing])
+        fresh = []
+        for (g, status), key in missing:
             data = event_data(g, programmes.get(g["id"], []), base_url, language, status, mail_from)
-            piece = ics.event_bytes(data, language)
-            _remember(_events, key, piece, MAX_EVENTS)
-        pieces.append(piece)
-    return pieces
+            pieces[key] = ics.event_bytes(data, language)
+            fresh.append(IcsPiece(key=key, body=pieces[key]))
+        await _store(fresh)
+    for k in keys:
+        _remember(_events, k, pieces[k], MAX_EVENTS)
+    return [pieces[k] for k in keys]
+
+
+async def _store(fresh: list[IcsPiece]) -> None:
+    """Keep rendered pieces; a piece someone else stored meanwhile is the same bytes."""
+    try:
+        async with tx.atomic():
+            for i in range(0, len(fresh), 200):
+                await IcsPiece.insert(*fresh[i : i + 200]).on_conflict(
+                    target=IcsPiece.key, action="DO NOTHING"
+                )
+    except Exception as exc:  # a cache: failing to keep it must not fail the feed
+        log.warning("could not store calendar pieces", error=repr(exc))
+
+
+async def forget_old_pieces(days: int = 30) -> int:
+    """Drop stored pieces older than `days` (they are re-rendered if still needed)."""
+    async with tx.atomic():
+        gone = await (
+            IcsPiece.delete()
+            .where(IcsPiece.created_at < now() - timedelta(days=days))
+            .returning(IcsPiece.id)
+        )
+    return len(gone)
 
 
 def _in_window(g: dict[str, Any], t: datetime) -> bool:

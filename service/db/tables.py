@@ -153,6 +153,16 @@ class CalendarToken(Table):
     revoked_at = Timestamptz(null=True, default=None)
 
 
+class IcsPiece(Table):
+    """A rendered VEVENT, stored under a hash of everything it was rendered from, so a
+    feed can be assembled without rendering again, also in a fresh process."""
+
+    id = Serial(primary_key=True)
+    key = Varchar(length=64, unique=True)
+    body = Bytea()
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
 class SessionData(Table):
     """Server-side session store (used when Redis is not configured)."""
 
@@ -274,6 +284,7 @@ __all__ = [
     "CalendarToken",
     "County",
     "Gathering",
+    "IcsPiece",
     "LoginToken",
     "Meal",
     "Municipality",
