@@ -578,3 +578,16 @@ async def test_event_location_geo_url_and_programme(client, actors):
         (await get_ok(client, f"/calendar/gatherings/{g['id']}.ics?lang=en")).content, g["id"]
     )
     assert "Programme:" in str(english["description"])
+
+
+async def test_a_fresh_process_builds_the_feed_from_stored_pieces(client, actors):
+    from service.calendar import feeds as feed_module
+    from service.db.tables import IcsPiece
+
+    before = (await client.get("/calendar/all.ics")).content
+    stored = await IcsPiece.count()
+    assert stored >= before.count(b"BEGIN:VEVENT")
+    feed_module.clear_caches()  # nothing in this process's memory any more
+    after = (await client.get("/calendar/all.ics")).content
+    assert after == before
+    assert await IcsPiece.count() == stored  # nothing had to be rendered again
