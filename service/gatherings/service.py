@@ -33,8 +33,8 @@ from service.lib.errors import Conflict, Forbidden, Invalid, NotFound
 from service.outbox.service import enqueue_mail
 from service.settings import current_settings
 
-NOTICEABLE = ("starts_at", "ends_at", "venue", "address", "city")
-CALENDAR_FIELDS = (*NOTICEABLE, "title", "description", "programme")
+NOTICEABLE = ("title", "starts_at", "ends_at", "venue", "address", "city")
+CALENDAR_FIELDS = (*NOTICEABLE, "description", "programme")
 EDITABLE_STATES = ("draft", "published")
 
 
