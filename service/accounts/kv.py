@@ -77,21 +77,6 @@ class SessionStore:
             async with atomic():
                 await SessionData.delete().where(SessionData.key == key)
 
-    async def delete_for_user(self, user_id: int) -> None:
-        """Sign a user out everywhere (database store only keeps the uid in the value)."""
-        if self.redis_url:
-            client = redis_client(self.redis_url)
-            async for k in client.scan_iter(match=self.prefix + "*"):
-                raw = await client.get(k)
-                if raw and json.loads(raw).get("uid") == user_id:
-                    await client.delete(k)
-            return
-        rows = await SessionData.select(SessionData.id, SessionData.value)
-        ids = [r["id"] for r in rows if json.loads(r["value"]).get("uid") == user_id]
-        if ids:
-            async with atomic():
-                await SessionData.delete().where(SessionData.id.is_in(ids))
-
 
 class RateLimiter:
     """Fixed-window counters. hit() returns 0 when allowed, else seconds to wait."""

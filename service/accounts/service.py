@@ -21,6 +21,7 @@ from service.db.tables import (
 from service.db.tx import atomic
 from service.lib.audit import record
 from service.lib.errors import Conflict, Invalid, NotFound
+from service.networks.service import municipality_id
 from service.outbox.service import enqueue_mail
 
 LINK_MINUTES = 15
@@ -91,15 +92,6 @@ async def grant_roles(user_id: int, roles: list[str], actor: str) -> None:
 
 
 # --- users --------------------------------------------------------------------------
-
-
-async def municipality_id(number: str | None) -> int | None:
-    if number is None:
-        return None
-    row = await Municipality.select(Municipality.id).where(Municipality.number == number).first()
-    if row is None:
-        raise Invalid(f"no municipality with number {number!r}", field="municipality")
-    return int(row["id"])
 
 
 async def create_user(

@@ -25,7 +25,6 @@ import structlog
 from service.calendar import ics
 from service.db import tx
 from service.db.tables import (
-    CalendarToken,
     Gathering,
     IcsPiece,
     ProgrammeItem,
@@ -405,12 +404,3 @@ async def personal_feed(token_hash: str, base_url: str, mail_from: str) -> Feed 
     feed = _finish(ics.assemble(name, pieces + deadlines), [g["updated_at"] for g, _ in chosen])
     _remember(_feeds, key, (version, feed), MAX_FEEDS)
     return feed
-
-
-async def feed_token_user(token_hash: str) -> int | None:
-    row = (
-        await CalendarToken.select(CalendarToken.user)
-        .where((CalendarToken.token_hash == token_hash) & CalendarToken.revoked_at.is_null())
-        .first()
-    )
-    return int(row["user"]) if row else None

@@ -17,7 +17,7 @@ from icalendar import Calendar
 
 from service.calendar import ics
 from service.calendar.feeds import event_data, location, sequence_for, uid_for
-from service.db.tables import ProgrammeItem, Registration, RoleGrant, User
+from service.db.tables import ProgrammeItem, Registration, RoleGrant
 
 
 async def personal_sequence(g: dict[str, Any], registration_id: int, cancelling: bool) -> int:
@@ -108,9 +108,3 @@ async def invitation_parts(
             content, "text", "calendar", "invitation.ics", params, alternative=False
         ).to_json(),
     ]
-
-
-async def user_names(user_id: int) -> tuple[str, str]:
-    row = await User.select(User.email, User.name).where(User.id == user_id).first()
-    assert row is not None
-    return row["email"], row["name"]

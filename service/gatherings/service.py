@@ -30,6 +30,7 @@ from service.gatherings.schemas import (
 from service.lib.audit import record
 from service.lib.clock import OSLO, now, oslo_iso, oslo_text, parse_when
 from service.lib.errors import Conflict, Forbidden, Invalid, NotFound
+from service.networks.service import municipality_id
 from service.outbox.service import enqueue_mail
 from service.settings import current_settings
 
@@ -60,14 +61,6 @@ async def lock(gathering_id: int) -> dict[str, Any] | None:
     """Read the gathering row, locking it until the transaction ends (PostgreSQL);
     SQLite's BEGIN IMMEDIATE already serialises writers."""
     return await _fetch(gathering_id, for_update=True)
-
-
-async def lock_visible(user: CurrentUser | None, gathering_id: str) -> dict[str, Any]:
-    """lock() for a gathering the caller may see (drafts only for editors), else 404."""
-    row = await lock(int(gathering_id)) if gathering_id.isdigit() else None
-    if row is None or (row["status"] == "draft" and not may_edit(user, row["network.slug"])):
-        raise NotFound("No gathering with that id")
-    return row
 
 
 async def _row(gathering_id: str | int) -> dict[str, Any] | None:
@@ -193,15 +186,6 @@ async def _check_kept_children(
                 )
 
 
-async def _municipality_id(number: str | None) -> int | None:
-    if number is None:
-        return None
-    row = await Municipality.select(Municipality.id).where(Municipality.number == number).first()
-    if row is None:
-        raise Invalid(f"no municipality with number {number!r}", field="host_municipality")
-    return int(row["id"])
-
-
 async def _replace_children(
     gid: int, programme: list[dict[str, Any]] | None, meals: list[dict[str, Any]] | None
 ) -> None:
@@ -232,7 +216,7 @@ async def create(user: CurrentUser, data: GatheringIn, base_url: str) -> Gatheri
     programme = _programme(data.programme, fields)
     meals = _meals(data.meals, fields)
     async with atomic():
-        host = await _municipality_id(data.host_municipality)
+        host = await municipality_id(data.host_municipality, "host_municipality")
         if not is_sqlite():  # numbering is per network: one creator at a time
             await Network.select(Network.id).where(Network.id == network["id"]).lock_rows()
         last = (
@@ -410,7 +394,7 @@ async def update(
         merged = {**g, **fields}
         _validate(merged)
         if host is not msgspec.UNSET:
-            fields["host_municipality"] = await _municipality_id(host)
+            fields["host_municipality"] = await municipality_id(host, "host_municipality")
         programme = _programme(list(programme_in), merged) if programme_in is not None else None
         meals = _meals(list(meals_in), merged) if meals_in is not None else None
         if {"starts_at", "ends_at"} & fields.keys():

@@ -12,7 +12,7 @@ from service.db.tables import (
     NetworkMembership,
     RoleGrant,
 )
-from service.lib.errors import NotFound
+from service.lib.errors import Invalid, NotFound
 from service.networks.schemas import (
     CoordinatorOut,
     MemberOut,
@@ -20,8 +20,6 @@ from service.networks.schemas import (
     NetworkDetail,
     NetworkOut,
 )
-
-MEMBERSHIP_STATUSES = ("interested", "member", "withdrawn")
 
 
 async def _counties_by_network() -> dict[int, list[tuple[str, str]]]:
@@ -151,3 +149,13 @@ async def list_municipalities(county: str | None = None) -> list[MunicipalityOut
         )
         for r in rows
     ]
+
+
+async def municipality_id(number: str | None, field: str = "municipality") -> int | None:
+    """The row id for an SSB number given as input; an unknown one is a 422 naming `field`."""
+    if number is None:
+        return None
+    row = await Municipality.select(Municipality.id).where(Municipality.number == number).first()
+    if row is None:
+        raise Invalid(f"no municipality with number {number!r}", field=field)
+    return int(row["id"])
