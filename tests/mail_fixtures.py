@@ -11,6 +11,7 @@ import asyncio
 import email
 import email.policy
 import os
+import re
 import socket
 import threading
 import time
@@ -339,3 +340,23 @@ async def wait_status(outbox_id: int, *statuses: str, within: float = 30.0) -> d
         return row if row["status"] in statuses else None
 
     return await eventually(check, within=within, what=f"outbox {outbox_id} -> {statuses}")
+
+
+def mail_link(mail: dict[str, Any]) -> str:
+    """The link in a login/sign-up mail (an outbox row). Once delivered, a one-time link
+    is blanked in the outbox, so it is then read from the delivered .eml file."""
+    url = mail["context"]["url"]
+    return delivered_link(mail["id"]) if url == "(sent)" else url
+
+
+def delivered_link(outbox_id: int) -> str:
+    from service.settings import load_settings
+
+    files = list(load_settings().mail_dir.glob(f"*-{outbox_id:08d}.eml"))
+    assert len(files) == 1, f"outbox {outbox_id} was marked sent but left no .eml file"
+    message = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None
+    found = re.search(r"https?://\S+/(?:auth|signup)\S*", body.get_content())
+    assert found, f"no link in the delivered mail {files[0].name}"
+    return found.group(0)

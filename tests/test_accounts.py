@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from conftest import new_browser
+from mail_fixtures import mail_link
 
 from service.db.tables import ApiToken, LoginToken, OutboxMessage, User
 from service.settings import load_settings
@@ -51,7 +52,7 @@ async def outbox(recipient: str, kind: str | None = None) -> list[dict[str, Any]
 
 def link_of(mail: dict[str, Any]) -> str:
     """The path and query of the mail's link, to follow it against the test app."""
-    parts = urlsplit(mail["context"]["url"])
+    parts = urlsplit(mail_link(mail))
     return f"{parts.path}?{parts.query}" if parts.query else parts.path
 
 
@@ -109,7 +110,7 @@ async def test_login_link_signs_in_with_a_safe_session_cookie(browser, actors):
     assert r.status_code == 202
     mails = await outbox(email, "login_link")
     assert len(mails) == 1
-    assert mails[0]["context"]["url"].startswith(load_settings().base_url + "/auth/login?token=")
+    assert mail_link(mails[0]).startswith(load_settings().base_url + "/auth/login?token=")
     path = link_of(mails[0])
     assert path.startswith("/auth/login?token=")
 
