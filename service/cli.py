@@ -218,6 +218,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except Exception as exc:  # one line, never a traceback (the contract's CLI rule)
         message = " ".join(str(exc).split()) or type(exc).__name__
+        if message == "database is locked":
+            message += " (another process held the SQLite write lock too long; try again)"
         print(f"samling: {type(exc).__name__}: {message}", file=sys.stderr)
         return 1
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -48,11 +49,18 @@ def serving(samling_bin: Path, **env: str) -> Iterator[str]:
         proc.wait(timeout=15)
 
 
-def test_serve_answers_health_and_the_api(migrated, samling_bin):
-    with serving(samling_bin) as base:
-        assert httpx.get(f"{base}/health").json() == {"status": "ok"}
-        assert httpx.get(f"{base}/ready").status_code == 200
-        assert len(httpx.get(f"{base}/api/v1/networks").json()) == 6
+# Tests that start a process on the shared test database run it from a thread, so this
+# process's event loop goes on and never sits on a write lock the child waits for.
+
+
+async def test_serve_answers_health_and_the_api(migrated, samling_bin):
+    def check() -> None:
+        with serving(samling_bin) as base:
+            assert httpx.get(f"{base}/health").json() == {"status": "ok"}
+            assert httpx.get(f"{base}/ready").status_code == 200
+            assert len(httpx.get(f"{base}/api/v1/networks").json()) == 6
+
+    await asyncio.to_thread(check)
 
 
 def test_ready_is_503_naming_the_database_when_it_is_unreachable(samling_bin):
@@ -66,13 +74,17 @@ def test_ready_is_503_naming_the_database_when_it_is_unreachable(samling_bin):
         assert r.json()["checks"]["database"].startswith("failing")
 
 
-def test_ready_is_503_naming_redis_when_it_is_unreachable(migrated, samling_bin):
+async def test_ready_is_503_naming_redis_when_it_is_unreachable(migrated, samling_bin):
     closed = f"redis://127.0.0.1:{free_port()}/0"
-    with serving(samling_bin, SAMLING_REDIS_URL=closed) as base:
-        r = httpx.get(f"{base}/ready", timeout=15)
-        assert r.status_code == 503
-        assert "redis" in r.json()["detail"]
-        assert r.json()["checks"]["database"] == "ok"
+
+    def check() -> None:
+        with serving(samling_bin, SAMLING_REDIS_URL=closed) as base:
+            r = httpx.get(f"{base}/ready", timeout=15)
+            assert r.status_code == 503
+            assert "redis" in r.json()["detail"]
+            assert r.json()["checks"]["database"] == "ok"
+
+    await asyncio.to_thread(check)
 
 
 def test_bad_setting_stops_serve_with_one_line(samling_bin):

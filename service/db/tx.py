@@ -13,13 +13,25 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from piccolo.engine import engine_finder
-from piccolo.engine.sqlite import TransactionType
+from piccolo.engine.sqlite import SQLiteTransaction, TransactionType
 
 AfterCommit = Callable[[], Awaitable[None]]
 commits = 0  # write transactions committed by this process (read by caches)
 _hooks: contextvars.ContextVar[list[AfterCommit] | None] = contextvars.ContextVar(
     "samling_after_commit", default=None
 )
+
+
+class _SQLiteTransaction(SQLiteTransaction):
+    """Piccolo's, but a BEGIN that fails (busy timeout) closes its connection: left
+    open, each one kept a thread alive and stopped the CLI from exiting."""
+
+    async def begin(self) -> None:
+        try:
+            await super().begin()
+        except BaseException:
+            await self.connection.close()
+            raise
 
 
 def engine() -> Any:
@@ -43,7 +55,7 @@ async def atomic() -> AsyncIterator[None]:
     token = _hooks.set(hooks)
     try:
         if db.engine_type == "sqlite":
-            tx = db.transaction(transaction_type=TransactionType.immediate)
+            tx = _SQLiteTransaction(engine=db, transaction_type=TransactionType.immediate)
         else:
             tx = db.transaction()
         async with tx:
