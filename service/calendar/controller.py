@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
+from collections.abc import Iterable
 from email.utils import parsedate_to_datetime
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -40,11 +41,13 @@ class FeedResponse:
     same few headers through Litestar's Response on every poll was most of a 304's cost."""
 
     def __init__(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
-        self.start = {"type": "http.response.start", "status": status, "headers": headers}
+        self.status = status
+        self.headers = headers
         self.body = body
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        await send({**self.start, "headers": list(self.start["headers"])})
+        start = {"type": "http.response.start", "status": self.status}
+        await send({**start, "headers": list(self.headers)})  # a copy: middleware may add
         await send({"type": "http.response.body", "body": self.body})
 
 
@@ -65,7 +68,7 @@ def _respond(request: Request[Any, Any, Any], feed: feeds.Feed, private: bool) -
     return FeedResponse(200, headers, b"" if head else feed.body)
 
 
-def _not_modified(raw: list[tuple[bytes, bytes]], feed: feeds.Feed) -> bool:
+def _not_modified(raw: Iterable[tuple[bytes, bytes]], feed: feeds.Feed) -> bool:
     # The raw ASGI headers: a feed client polls often, so no header mapping is built.
     inm = ims = None
     for key, value in raw:
