@@ -27,6 +27,7 @@ from service.accounts.controller import (
 from service.accounts.kv import RateLimiter, SessionStore, close_redis_clients
 from service.accounts.middleware import auth_middleware
 from service.calendar.controller import CalendarController, MyCalendarController
+from service.claims.controller import ClaimPreviewController, RateController
 from service.db.engine import database_url
 from service.db.tx import engine
 from service.gatherings.controller import GatheringController, RegistrationController
@@ -110,6 +111,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CalendarController,
             MyCalendarController,
             OutboxAdminController,  # mail pipeline
+            RateController,
+            ClaimPreviewController,
         ],
         dependencies={
             "settings": Provide(lambda: settings, sync_to_thread=False),

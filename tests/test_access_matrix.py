@@ -6,6 +6,8 @@ Expected values: a status code, or "2xx" for any success.
 
 from __future__ import annotations
 
+import itertools
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,6 +36,13 @@ def signed_in(status: int | str) -> dict[str, int | str]:
 
 def only(allowed: dict[str, int | str], others: int = 403) -> dict[str, int | str]:
     return {**signed_in(others), **allowed}
+
+
+RATE_AMOUNTS = {
+    k: "1.00"
+    for k in ("km", "passenger_km", "day_6_12h", "day_over_12h", "overnight", "night_allowance")
+}
+_rate_years = itertools.count(2300)
 
 
 def fresh_email() -> str:
@@ -156,6 +165,21 @@ MATRIX: dict[str, Case] = {
     ),
     "GET /calendar/feed/{name}": Case("/calendar/feed/not-a-token.ics", everyone(404)),
     "GET /api/v1/me/calendar": Case("/api/v1/me/calendar", signed_in(200)),
+    "GET /api/v1/rates": Case("/api/v1/rates", signed_in(200)),
+    "POST /api/v1/rates": Case(
+        "/api/v1/rates",
+        only({"finance": 201, "admin": 201}),
+        lambda: {
+            **RATE_AMOUNTS,
+            "valid_from": f"{next(_rate_years)}-01-01",
+            "source": "matrix",
+        },
+    ),
+    "POST /api/v1/claims/preview": Case(
+        "/api/v1/claims/preview",
+        signed_in(200),
+        lambda: {"gathering": "{published}", "lines": [{"kind": "night_allowance", "nights": 1}]},
+    ),
     "POST /api/v1/me/calendar/reset": Case("/api/v1/me/calendar/reset", signed_in(200)),
 }
 
@@ -211,6 +235,14 @@ async def _fresh_member() -> Any:
     return await service.load_user(uid)
 
 
+def fill(body: Any, places: dict[str, str]) -> Any:
+    """A body's "{published}"-style placeholders, filled in."""
+    text = json.dumps(body)
+    for name, value in places.items():
+        text = text.replace("{" + name + "}", str(value))
+    return json.loads(text)
+
+
 def schema_routes(schema: dict[str, Any]) -> set[str]:
     return {
         f"{method.upper()} {path}"
@@ -239,7 +271,7 @@ async def test_access(route, client, actors, places):
         headers = dict(case.headers)
         if role != "anonymous":
             headers.update(actors[role].headers)
-        body = case.body() if case.body else None
+        body = fill(case.body(), places) if case.body else None
         client.cookies.clear()
         r = await client.request(method, path, json=body, headers=headers)
         results[role] = r.status_code

@@ -29,7 +29,12 @@ async def test_loading_twice_changes_nothing(migrated):
         await Municipality.count(),
         await NetworkMembership.count(),
     )
-    assert await load_demo() == {"networks": 0, "municipalities": 0, "memberships": 0}
+    assert await load_demo() == {
+        "networks": 0,
+        "municipalities": 0,
+        "memberships": 0,
+        "rate tables": 0,
+    }
     after = (
         await Network.count(),
         await Municipality.count(),

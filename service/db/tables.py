@@ -278,6 +278,23 @@ class Registration(Table):
     cancelled_by = Varchar(length=254, null=True, default=None)
 
 
+class RateTable(Table):
+    """Effective-dated travel rates (amounts in øre); the latest valid_from on or
+    before a trip's date applies."""
+
+    id = Serial(primary_key=True)
+    valid_from = Date(unique=True)
+    km = Integer()
+    passenger_km = Integer()
+    day_6_12h = Integer()
+    day_over_12h = Integer()
+    overnight = Integer()
+    night_allowance = Integer()
+    source = Text(default="")
+    created_by = Varchar(length=254, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
 __all__ = [
     "ApiToken",
     "AuditEvent",
@@ -295,6 +312,7 @@ __all__ = [
     "OutboxMessage",
     "ProgrammeItem",
     "RateCounter",
+    "RateTable",
     "Registration",
     "RoleGrant",
     "SessionData",

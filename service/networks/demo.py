@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from service.claims.rates import AMOUNTS
 from service.db.tables import (
     County,
     Municipality,
@@ -14,9 +16,11 @@ from service.db.tables import (
     Network,
     NetworkCounty,
     NetworkMembership,
+    RateTable,
 )
 from service.db.tx import atomic
 from service.lib.audit import record
+from service.lib.money import to_ore
 
 DATA_FILE = Path(__file__).with_name("demo_data.json")
 
@@ -37,7 +41,7 @@ async def _upsert(table: Any, key_col: Any, key: str, values: dict[str, Any]) ->
 async def load_demo() -> dict[str, int]:
     """Insert or refresh the demo networks; running it again changes nothing."""
     data = demo_data()
-    created = {"networks": 0, "municipalities": 0, "memberships": 0}
+    created = {"networks": 0, "municipalities": 0, "memberships": 0, "rate tables": 0}
     async with atomic():
         county_ids = {}
         for c in data["counties"]:
@@ -88,6 +92,16 @@ async def load_demo() -> dict[str, int]:
                     )
                 )
                 created["memberships"] += 1
+        for r in data.get("rates", []):
+            valid_from = date.fromisoformat(r["valid_from"])
+            if not await RateTable.exists().where(RateTable.valid_from == valid_from):
+                amounts = {k: to_ore(Decimal(r[k])) for k in AMOUNTS}
+                await RateTable.insert(
+                    RateTable(
+                        valid_from=valid_from, source=r["source"], created_by="demo", **amounts
+                    )
+                )
+                created["rate tables"] += 1
         if any(created.values()):
             await record("samling demo", "demo.load", "demo", "all", after=created)
     return created

@@ -1,0 +1,98 @@
+"""Wire shapes for rate tables and claim lines (kinds are a tagged union on `kind`)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import msgspec
+
+from service.gatherings.schemas import ONE_LINE, When
+
+Money = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^\d{1,9}(\.\d{1,2})?$",
+        description='NOK as a decimal string, e.g. "1234.50"',
+        examples=["1234.50"],
+    ),
+]
+Text = Annotated[str, msgspec.Meta(min_length=1, max_length=300, pattern=ONE_LINE)]
+Km = Annotated[float, msgspec.Meta(gt=0, le=10_000, description="kilometres")]
+Nights = Annotated[int, msgspec.Meta(ge=1, le=60)]
+
+
+class RateIn(msgspec.Struct, forbid_unknown_fields=True):
+    valid_from: date
+    km: Money
+    passenger_km: Money
+    day_6_12h: Money
+    day_over_12h: Money
+    overnight: Money
+    night_allowance: Money
+    source: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+
+
+class RateOut(msgspec.Struct):
+    valid_from: date
+    km: str
+    passenger_km: str
+    day_6_12h: str
+    day_over_12h: str
+    overnight: str
+    night_allowance: str
+    source: str
+    created_by: str
+
+
+class Mileage(msgspec.Struct, tag_field="kind", tag="mileage", forbid_unknown_fields=True):
+    date: date
+    km: Km
+    route: Text
+    passengers: Annotated[int, msgspec.Meta(ge=0, le=8)] = 0
+
+
+class Ticket(msgspec.Struct, tag_field="kind", tag="ticket", forbid_unknown_fields=True):
+    date: date
+    description: Text
+    amount: Money
+
+
+class Accommodation(
+    msgspec.Struct, tag_field="kind", tag="accommodation", forbid_unknown_fields=True
+):
+    nights: Nights
+    amount: Money
+    hotel: Text
+
+
+class NightAllowance(
+    msgspec.Struct, tag_field="kind", tag="night_allowance", forbid_unknown_fields=True
+):
+    nights: Nights
+
+
+class PerDiem(msgspec.Struct, tag_field="kind", tag="per_diem", forbid_unknown_fields=True):
+    departure: When
+    distance_km: Annotated[float, msgspec.Meta(ge=0, le=5_000, description="one way, km")]
+    return_: When = msgspec.field(name="return")
+
+
+class Other(msgspec.Struct, tag_field="kind", tag="other", forbid_unknown_fields=True):
+    date: date
+    description: Text
+    amount: Money
+
+
+LineIn = Mileage | Ticket | Accommodation | NightAllowance | PerDiem | Other
+Lines = Annotated[list[LineIn], msgspec.Meta(min_length=1, max_length=50)]
+
+
+class PreviewIn(msgspec.Struct, forbid_unknown_fields=True):
+    gathering: Annotated[str, msgspec.Meta(min_length=1, max_length=20)]
+    lines: Lines
+
+
+class PreviewOut(msgspec.Struct):
+    lines: list[dict[str, object]]
+    total: str

@@ -1,0 +1,43 @@
+"""Money: NOK as Decimal with two places (ROUND_HALF_UP), stored as integer øre."""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal
+
+from service.lib.errors import Invalid
+
+CENT = Decimal("0.01")
+MONEY_TEXT = re.compile(r"^\d{1,9}(\.\d{1,2})?$")
+
+
+def money(value: Decimal | int | str) -> Decimal:
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def parse_money(text: str, field: str) -> Decimal:
+    """A decimal string such as "1234.50" (at most two places, not negative)."""
+    if not isinstance(text, str) or not MONEY_TEXT.match(text.strip()):
+        raise Invalid(f'{text!r} is not an amount in NOK such as "1234.50"', field=field)
+    return money(text.strip())
+
+
+def to_ore(value: Decimal) -> int:
+    return int(money(value) * 100)
+
+
+def from_ore(ore: int) -> Decimal:
+    return money(Decimal(ore) / 100)
+
+
+def text(value: Decimal) -> str:
+    """The API's form: two places, no grouping."""
+    return f"{money(value):.2f}"
+
+
+def nok(value: Decimal, language: str = "nb") -> str:
+    """For people: "1 234,50 kr" in bokmål, "NOK 1,234.50" in English."""
+    if language == "en":
+        return f"NOK {money(value):,.2f}"
+    whole = f"{money(value):,.2f}".replace(",", " ").replace(".", ",")
+    return f"{whole} kr"
