@@ -31,6 +31,19 @@ KINDS: dict[str, tuple[str, ...]] = {
     "gathering_changed": (*GATHERING, "changes"),
     "gathering_cancelled": (*GATHERING, "reason"),
     "gathering_reminder": (*GATHERING, "days"),
+    # Travel-cost claims. Amounts come formatted for the language ("1 234,50 kr",
+    # "NOK 1,234.50"); `url` links to the claim.
+    # To a network coordinator (`name`): `claimant`'s claim waits for attestation.
+    "claim_submitted": ("name", "claimant", "municipality", "title", "total", "url"),
+    # To the claimant: the claim was sent back for changes, with the `reason`.
+    "claim_returned": ("name", "title", "reason", "url"),
+    # To the claimant: the claim was rejected, with the `reason`.
+    "claim_rejected": ("name", "title", "reason", "url"),
+    # To the claimant: `approved` of `claimed`; `cuts` is a list of sentences, one per
+    # reduced line (may be empty).
+    "claim_approved": ("name", "title", "claimed", "approved", "cuts", "url"),
+    # To the claimant: `amount` paid to `account` (already masked).
+    "claim_paid": ("name", "title", "amount", "account", "url"),
 }
 
 # Optional context keys every kind understands.

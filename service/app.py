@@ -27,7 +27,12 @@ from service.accounts.controller import (
 from service.accounts.kv import RateLimiter, SessionStore, close_redis_clients
 from service.accounts.middleware import auth_middleware
 from service.calendar.controller import CalendarController, MyCalendarController
-from service.claims.controller import ClaimPreviewController, RateController
+from service.claims.controller import (
+    BudgetController,
+    ClaimController,
+    PayoutController,
+    RateController,
+)
 from service.db.engine import database_url
 from service.db.tx import engine
 from service.gatherings.controller import GatheringController, RegistrationController
@@ -112,7 +117,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             MyCalendarController,
             OutboxAdminController,  # mail pipeline
             RateController,
-            ClaimPreviewController,
+            ClaimController,
+            PayoutController,
+            BudgetController,
         ],
         dependencies={
             "settings": Provide(lambda: settings, sync_to_thread=False),

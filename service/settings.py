@@ -28,6 +28,9 @@ class Settings:
     secret_key: str
     env: str
     var_dir: Path
+    payer_name: str = "Helsedirektoratet"
+    payer_org_number: str = "983544622"
+    payer_account: str | None = None  # the account payouts are paid from (pain.001)
 
     @property
     def production(self) -> bool:
@@ -131,6 +134,22 @@ def _secret_key(value: str | None, production: bool, var_dir: Path) -> str:
     return key_file.read_text().strip()
 
 
+DEMO_PAYER_ACCOUNT = "12345678903"  # a well-formed number for development files only
+
+
+def _check_payer_account(value: str | None, production: bool) -> str | None:
+    from stdnum.no import kontonr
+
+    if not value:
+        return None if production else DEMO_PAYER_ACCOUNT
+    compact = kontonr.compact(value)
+    if not kontonr.is_valid(compact):
+        raise SettingsError(
+            f"SAMLING_PAYER_ACCOUNT must be a Norwegian bank account number, got {value!r}"
+        )
+    return str(compact)
+
+
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     """Read and validate the environment; raise SettingsError naming the variable."""
     source = os.environ if environ is None else environ
@@ -151,6 +170,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         secret_key=_secret_key(env.get("SAMLING_SECRET_KEY"), production, var_dir),
         env=mode,
         var_dir=var_dir,
+        payer_name=env.get("SAMLING_PAYER_NAME", "Helsedirektoratet")[:70],
+        payer_account=_check_payer_account(env.get("SAMLING_PAYER_ACCOUNT"), production),
     )
 
 

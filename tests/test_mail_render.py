@@ -29,6 +29,13 @@ SAMPLE = {
     "changes": [{"field": "venue", "old": "Gamle sted", "new": "Nytt sted"}],
     "reason": "For få påmeldte",
     "days": 3,
+    "claimant": "Per Pålsen",
+    "total": "1 234,50 kr",
+    "claimed": "2 570,00 kr",
+    "approved": "2 300,00 kr",
+    "cuts": ["Taxi: 450,00 kr → 300,00 kr (kvittering mangler)"],
+    "amount": "2 300,00 kr",
+    "account": "1234.56.***89",
 }
 COMMON = {
     "recipient": "ase@example.no",
@@ -59,6 +66,16 @@ SUBJECT_WORDS = {
     ("gathering_cancelled", "en"): "Cancelled",
     ("gathering_reminder", "nb"): "Påminnelse",
     ("gathering_reminder", "en"): "Reminder",
+    ("claim_submitted", "nb"): "attestering",
+    ("claim_submitted", "en"): "approval",
+    ("claim_returned", "nb"): "retur",
+    ("claim_returned", "en"): "returned",
+    ("claim_rejected", "nb"): "avvist",
+    ("claim_rejected", "en"): "rejected",
+    ("claim_approved", "nb"): "godkjent",
+    ("claim_approved", "en"): "approved",
+    ("claim_paid", "nb"): "utbetalt",
+    ("claim_paid", "en"): "paid",
 }
 
 

@@ -96,3 +96,73 @@ class PreviewIn(msgspec.Struct, forbid_unknown_fields=True):
 class PreviewOut(msgspec.Struct):
     lines: list[dict[str, object]]
     total: str
+
+
+Account = Annotated[str, msgspec.Meta(min_length=11, max_length=14, description="11 digits")]
+Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+Comment = Annotated[str, msgspec.Meta(max_length=2000)]
+
+
+class ClaimIn(msgspec.Struct, forbid_unknown_fields=True):
+    registration: Annotated[str, msgspec.Meta(min_length=1, max_length=20)]
+    lines: Lines
+    payee_account: Account | None = None
+
+
+class ClaimPatch(msgspec.Struct, forbid_unknown_fields=True):
+    lines: Lines | None = None
+    payee_account: Account | None = None
+
+
+class CommentIn(msgspec.Struct, forbid_unknown_fields=True):
+    comment: Comment = ""
+
+
+class ReasonIn(msgspec.Struct, forbid_unknown_fields=True):
+    reason: Reason
+
+
+class Cut(msgspec.Struct, forbid_unknown_fields=True):
+    line: Annotated[str, msgspec.Meta(min_length=1, max_length=20)]
+    approved_amount: Money
+    reason: Reason
+
+
+class ApproveIn(msgspec.Struct, forbid_unknown_fields=True):
+    lines: list[Cut] = msgspec.field(default_factory=list)
+    comment: Comment = ""
+
+
+class ClaimOut(msgspec.Struct):
+    id: str
+    status: str
+    registration: str
+    gathering: str
+    gathering_title: str
+    network: str
+    claimant: str
+    claimant_name: str
+    municipality: str
+    municipality_name: str
+    payee_account: str | None
+    lines: list[dict[str, object]]
+    total: str
+    approved_total: str | None
+    receipts: list[dict[str, object]]
+    attested_by: str | None
+    decided_by: str | None
+    payout: str | None
+    created_at: str
+    updated_at: str
+    submitted_at: str | None
+    decided_at: str | None
+    paid_at: str | None
+
+
+class EventOut(msgspec.Struct):
+    action: str
+    from_status: str | None
+    to_status: str
+    actor: str
+    comment: str
+    at: str

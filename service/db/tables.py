@@ -295,10 +295,96 @@ class RateTable(Table):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
+class Budget(Table):
+    """The programme's allocation for a network's travel costs in one year (øre)."""
+
+    id = Serial(primary_key=True)
+    network = ForeignKey(references=Network, null=False)
+    year = Integer()
+    amount = Integer()
+    updated_by = Varchar(length=254, default="")
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class Payout(Table):
+    """A batch of approved claims sent to the bank: one payment per municipality."""
+
+    id = Serial(primary_key=True)
+    status = Varchar(length=10, default="created")
+    total = Integer(default=0)
+    created_by = Varchar(length=254, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    paid_by = Varchar(length=254, null=True, default=None)
+    paid_at = Timestamptz(null=True, default=None)
+
+
+class Claim(Table):
+    """A travel-cost claim for one registration; amounts in øre."""
+
+    id = Serial(primary_key=True)
+    registration = ForeignKey(references=Registration, null=False)
+    gathering = ForeignKey(references=Gathering, null=False)
+    claimant = ForeignKey(references=User, null=False)
+    municipality = ForeignKey(references=Municipality, null=False)
+    payee_account = Varchar(length=11, null=True, default=None)
+    status = Varchar(length=10, default="draft")
+    total = Integer(default=0)
+    approved_total = Integer(null=True, default=None)
+    attested_by = Varchar(length=254, null=True, default=None)
+    decided_by = Varchar(length=254, null=True, default=None)
+    payout = ForeignKey(references=Payout, null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    submitted_at = Timestamptz(null=True, default=None)
+    decided_at = Timestamptz(null=True, default=None)
+    paid_at = Timestamptz(null=True, default=None)
+
+
+class ClaimLine(Table):
+    id = Serial(primary_key=True)
+    claim = ForeignKey(references=Claim, null=False)
+    position = Integer()
+    kind = Varchar(length=20)
+    data = JSON(default="{}")
+    amount = Integer()
+    rule = Text(default="")
+    approved_amount = Integer(null=True, default=None)
+    cut_reason = Text(null=True, default=None)
+
+
+class ClaimEvent(Table):
+    """The claim's history: every change of state, who made it and why."""
+
+    id = Serial(primary_key=True)
+    claim = ForeignKey(references=Claim, null=False)
+    action = Varchar(length=20)
+    from_status = Varchar(length=10, null=True, default=None)
+    to_status = Varchar(length=10)
+    actor = Varchar(length=254)
+    comment = Text(default="")
+    at = Timestamptz(default=TimestamptzNow())
+
+
+class Receipt(Table):
+    id = Serial(primary_key=True)
+    claim = ForeignKey(references=Claim, null=False)
+    filename = Varchar(length=200)
+    content_type = Varchar(length=100)
+    size = Integer()
+    sha256 = Varchar(length=64)
+    body = Bytea()
+    uploaded_by = Varchar(length=254)
+    uploaded_at = Timestamptz(default=TimestamptzNow())
+
+
 __all__ = [
     "ApiToken",
     "AuditEvent",
+    "Budget",
     "CalendarToken",
+    "Claim",
+    "ClaimEvent",
+    "ClaimLine",
     "County",
     "Gathering",
     "IcsPiece",
@@ -310,9 +396,11 @@ __all__ = [
     "NetworkCounty",
     "NetworkMembership",
     "OutboxMessage",
+    "Payout",
     "ProgrammeItem",
     "RateCounter",
     "RateTable",
+    "Receipt",
     "Registration",
     "RoleGrant",
     "SessionData",

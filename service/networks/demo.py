@@ -95,12 +95,9 @@ async def load_demo() -> dict[str, int]:
         for r in data.get("rates", []):
             valid_from = date.fromisoformat(r["valid_from"])
             if not await RateTable.exists().where(RateTable.valid_from == valid_from):
-                amounts = {k: to_ore(Decimal(r[k])) for k in AMOUNTS}
-                await RateTable.insert(
-                    RateTable(
-                        valid_from=valid_from, source=r["source"], created_by="demo", **amounts
-                    )
-                )
+                row: dict[str, Any] = {k: to_ore(Decimal(r[k])) for k in AMOUNTS}
+                row.update(valid_from=valid_from, source=r["source"], created_by="demo")
+                await RateTable.insert(RateTable(**row))
                 created["rate tables"] += 1
         if any(created.values()):
             await record("samling demo", "demo.load", "demo", "all", after=created)

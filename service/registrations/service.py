@@ -4,8 +4,6 @@ and the seat is taken with a guarded UPDATE … WHERE confirmed_count < capacity
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from service.accounts.identity import CurrentUser
@@ -19,6 +17,7 @@ from service.db.tables import (
 )
 from service.db.tx import atomic
 from service.gatherings import service as gatherings
+from service.lib import csvfile
 from service.lib.audit import record
 from service.lib.clock import now, oslo_iso, oslo_text
 from service.lib.errors import Conflict, Forbidden, NotFound
@@ -132,25 +131,11 @@ CSV_HEADER = [
 ]
 
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: object) -> object:
-    """Text a spreadsheet would run as a formula is prefixed with an apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
 def as_csv(rows: list[RegistrationOut]) -> bytes:
-    """Semicolon-separated UTF-8 with BOM: Excel with Norwegian settings opens it right."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    for r in rows:
-        writer.writerow(
-            _cell(v)
-            for v in [
+    return csvfile.as_csv(
+        CSV_HEADER,
+        (
+            [
                 r.name,
                 r.email,
                 r.municipality or "",
@@ -163,8 +148,9 @@ def as_csv(rows: list[RegistrationOut]) -> bytes:
                 "" if r.attended is None else ("ja" if r.attended else "nei"),
                 r.registered_at,
             ]
-        )
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+            for r in rows
+        ),
+    )
 
 
 async def municipality_counts(user: CurrentUser, gathering_id: str) -> list[MunicipalityCount]:

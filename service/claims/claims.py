@@ -1,0 +1,513 @@
+"""Claims: draft → submitted → attested → approved → paid, with return and reject.
+
+Who may do what:
+- the claimant (the registration's person) writes drafts and returned claims, submits;
+- the network's coordinator or finance attests (never their own claim);
+- finance approves (neither the claimant nor the attester), rejects, pays;
+- the network's coordinator or finance returns a claim for changes.
+A claim is seen by its claimant, by finance, and (once submitted) by the network's
+coordinators; to anyone else it does not exist (404).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from stdnum.no import kontonr
+
+from service.accounts.identity import CurrentUser
+from service.claims import service as pricing
+from service.claims.schemas import (
+    ApproveIn,
+    ClaimIn,
+    ClaimOut,
+    ClaimPatch,
+    EventOut,
+    LineIn,
+)
+from service.db.tables import (
+    Claim,
+    ClaimEvent,
+    ClaimLine,
+    Municipality,
+    Receipt,
+    Registration,
+    User,
+)
+from service.db.tx import atomic, is_sqlite
+from service.gatherings import service as gatherings
+from service.lib.audit import record
+from service.lib.clock import now, oslo_iso
+from service.lib.errors import Conflict, Forbidden, Invalid, NotFound
+from service.lib.money import from_ore, nok, parse_money, text, to_ore
+from service.outbox.service import enqueue_mail
+
+STATUSES = ("draft", "submitted", "attested", "approved", "paid", "returned", "rejected")
+EDITABLE = ("draft", "returned")
+UNDER_REVIEW = ("submitted", "attested")
+
+CLAIM_SQL = (
+    "SELECT c.*, g.title AS gathering_title, g.reimbursable, g.starts_at, g.ends_at, "
+    "g.status AS gathering_status, n.slug AS network_slug, u.email AS claimant_email, "
+    "u.name AS claimant_name, u.language AS claimant_language, m.number AS municipality_number, "
+    "m.name AS municipality_name FROM claim c JOIN gathering g ON g.id = c.gathering "
+    "JOIN network n ON n.id = g.network JOIN samling_user u ON u.id = c.claimant "
+    "JOIN municipality m ON m.id = c.municipality"
+)
+
+
+def _id(value: str, what: str) -> int:
+    if not value.isdigit() or len(value) > 12:
+        raise NotFound(f"No {what} with that id")
+    return int(value)
+
+
+async def _fetch(claim_id: int, for_update: bool = False) -> dict[str, Any] | None:
+    sql = CLAIM_SQL + " WHERE c.id = {}"
+    if for_update and not is_sqlite():
+        sql += " FOR UPDATE OF c"
+    rows = await Claim.raw(sql, claim_id)
+    return rows[0] if rows else None
+
+
+def may_see(user: CurrentUser, c: dict[str, Any]) -> bool:
+    if c["claimant"] == user.id or user.is_finance:
+        return True
+    return c["status"] != "draft" and user.coordinates(c["network_slug"])
+
+
+async def _visible(user: CurrentUser, claim_id: str, for_update: bool = False) -> dict[str, Any]:
+    c = await _fetch(_id(claim_id, "claim"), for_update)
+    if c is None or not may_see(user, c):
+        raise NotFound("No claim with that id")
+    return c
+
+
+def _account(value: str | None) -> str | None:
+    if value is None:
+        return None
+    compact = kontonr.compact(value)
+    if not kontonr.is_valid(compact):
+        raise Invalid(
+            f"{value!r} is not a valid Norwegian bank account number", field="payee_account"
+        )
+    return str(compact)
+
+
+async def _lines_of(claim_id: int) -> list[dict[str, Any]]:
+    return await ClaimLine.select().where(ClaimLine.claim == claim_id).order_by(ClaimLine.position)
+
+
+async def _price(lines: list[LineIn], c: dict[str, Any], language: str) -> list[dict[str, Any]]:
+    gathering = await gatherings.lock(c["gathering"])
+    assert gathering is not None
+    priced, _ = await pricing.price_all(lines, gathering, language)
+    return priced
+
+
+async def _store_lines(claim_id: int, priced: list[dict[str, Any]]) -> int:
+    await ClaimLine.delete().where(ClaimLine.claim == claim_id)
+    total = 0
+    for position, line in enumerate(priced):
+        amount = to_ore(parse_money(line["amount"], "amount"))
+        data = {k: v for k, v in line.items() if k not in ("amount", "rule")}
+        await ClaimLine.insert(
+            ClaimLine(
+                claim=claim_id,
+                position=position,
+                kind=line["kind"],
+                data=data,
+                amount=amount,
+                rule=line["rule"],
+            )
+        )
+        total += amount
+    return total
+
+
+async def record_event(
+    claim_id: int, action: str, before: str | None, after: str, actor: str, comment: str = ""
+) -> None:
+    await ClaimEvent.insert(
+        ClaimEvent(
+            claim=claim_id,
+            action=action,
+            from_status=before,
+            to_status=after,
+            actor=actor,
+            comment=comment,
+        )
+    )
+    await record(actor, f"claim.{action}", "claim", claim_id, {"status": before}, {"status": after})
+
+
+async def create(user: CurrentUser, data: ClaimIn) -> ClaimOut:
+    async with atomic():
+        reg_id = _id(data.registration, "registration")
+        rows = await Registration.select().where(Registration.id == reg_id)
+        if not rows or rows[0]["user"] != user.id:
+            raise NotFound("No registration of yours with that id")
+        reg = rows[0]
+        if reg["status"] != "confirmed":
+            raise Conflict(
+                f"The registration is {reg['status']}; only a confirmed place is claimed"
+            )
+        if reg["attended"] is False:
+            raise Conflict("The registration is marked as not attended")
+        municipality = reg["municipality"] or user.municipality_id
+        if municipality is None:
+            raise Conflict("Your account has no municipality to pay the claim to")
+        live = await Claim.exists().where(
+            (Claim.registration == reg_id) & (Claim.status != "rejected")
+        )
+        if live:
+            raise Conflict("This registration has a claim already; change that one")
+        account = _account(data.payee_account)
+        if account is None:
+            found = await Municipality.select(Municipality.bank_account).where(
+                Municipality.id == municipality
+            )
+            account = found[0]["bank_account"] if found else None
+        gathering = await gatherings.lock(reg["gathering"])
+        assert gathering is not None
+        priced, _ = await pricing.price_all(data.lines, gathering, user.language)
+        inserted = await Claim.insert(
+            Claim(
+                registration=reg_id,
+                gathering=reg["gathering"],
+                claimant=user.id,
+                municipality=municipality,
+                payee_account=account,
+                status="draft",
+            )
+        )
+        claim_id = int(inserted[0]["id"])
+        total = await _store_lines(claim_id, priced)
+        await Claim.update({Claim.total: total}).where(Claim.id == claim_id)
+        await record_event(claim_id, "create", None, "draft", user.email)
+    return await detail(user, str(claim_id))
+
+
+async def update(user: CurrentUser, claim_id: str, patch: ClaimPatch) -> ClaimOut:
+    async with atomic():
+        c = await _visible(user, claim_id, for_update=True)
+        if c["claimant"] != user.id:
+            raise Forbidden("Only the claimant changes a claim")
+        if c["status"] not in EDITABLE:
+            raise Conflict(f"The claim is {c['status']}; only a draft or returned claim changes")
+        changes: dict[Any, Any] = {Claim.updated_at: now()}
+        if patch.payee_account is not None:
+            changes[Claim.payee_account] = _account(patch.payee_account)
+        if patch.lines is not None:
+            priced = await _price(patch.lines, c, user.language)
+            changes[Claim.total] = await _store_lines(c["id"], priced)
+        await Claim.update(changes).where(Claim.id == c["id"])
+        await record_event(c["id"], "update", c["status"], c["status"], user.email)
+    return await detail(user, claim_id)
+
+
+async def _coordinators(network_slug: str) -> list[dict[str, Any]]:
+    return await User.raw(
+        "SELECT u.email, u.name, u.language FROM samling_user u JOIN role_grant r "
+        'ON r."user" = u.id JOIN network n ON n.id = r.network '
+        "WHERE r.role = 'coordinator' AND n.slug = {} AND u.active",
+        network_slug,
+    )
+
+
+def _url(base_url: str, claim_id: int) -> str:
+    return f"{base_url}/api/v1/claims/{claim_id}"
+
+
+async def submit(user: CurrentUser, claim_id: str, base_url: str) -> ClaimOut:
+    async with atomic():
+        c = await _visible(user, claim_id, for_update=True)
+        if c["claimant"] != user.id:
+            raise Forbidden("Only the claimant submits a claim")
+        if c["status"] not in EDITABLE:
+            raise Conflict(
+                f"The claim is {c['status']}; only a draft or returned claim is submitted"
+            )
+        if not c["reimbursable"] or c["gathering_status"] == "cancelled":
+            raise Conflict("Travel costs for this gathering are not reimbursed")
+        if not c["payee_account"]:
+            raise Invalid(
+                "No account to pay to: give payee_account (the municipality has none on file)",
+                field="payee_account",
+            )
+        if not await ClaimLine.exists().where(ClaimLine.claim == c["id"]):
+            raise Invalid("A claim needs at least one line", field="lines")
+        at = now()
+        await Claim.update(
+            {
+                Claim.status: "submitted",
+                Claim.submitted_at: at,
+                Claim.updated_at: at,
+                Claim.attested_by: None,
+            }
+        ).where(Claim.id == c["id"])
+        await record_event(c["id"], "submit", c["status"], "submitted", user.email)
+        for person in await _coordinators(c["network_slug"]):
+            if person["email"] == user.email:
+                continue
+            lang = person["language"] or "nb"
+            await enqueue_mail(
+                "claim_submitted",
+                person["email"],
+                lang,
+                {
+                    "name": person["name"],
+                    "claimant": c["claimant_name"],
+                    "municipality": c["municipality_name"],
+                    "title": c["gathering_title"],
+                    "total": nok(from_ore(c["total"]), lang),
+                    "url": _url(base_url, c["id"]),
+                },
+                idempotency_key=f"claim_submitted:{c['id']}:{person['email']}:{at.isoformat()}",
+            )
+    return await detail(user, claim_id)
+
+
+def _not_own(user: CurrentUser, c: dict[str, Any], verb: str) -> None:
+    if c["claimant"] == user.id:
+        raise Forbidden(f"Nobody may {verb} their own claim")
+
+
+async def attest(user: CurrentUser, claim_id: str, comment: str) -> ClaimOut:
+    async with atomic():
+        c = await _visible(user, claim_id, for_update=True)
+        if not (user.is_finance or user.coordinates(c["network_slug"])):
+            raise Forbidden("Only the network's coordinator or finance attests a claim")
+        _not_own(user, c, "attest")
+        if c["status"] != "submitted":
+            raise Conflict(f"The claim is {c['status']}; only a submitted claim is attested")
+        await Claim.update(
+            {Claim.status: "attested", Claim.attested_by: user.email, Claim.updated_at: now()}
+        ).where(Claim.id == c["id"])
+        await record_event(c["id"], "attest", "submitted", "attested", user.email, comment)
+    return await detail(user, claim_id)
+
+
+async def approve(user: CurrentUser, claim_id: str, data: ApproveIn, base_url: str) -> ClaimOut:
+    async with atomic():
+        c = await _visible(user, claim_id, for_update=True)
+        if not user.is_finance:
+            raise Forbidden("Only finance approves a claim")
+        _not_own(user, c, "approve")
+        if c["attested_by"] == user.email:
+            raise Forbidden("The attester cannot also approve the claim")
+        if c["status"] != "attested":
+            raise Conflict(f"The claim is {c['status']}; only an attested claim is approved")
+        lines = {str(line["id"]): line for line in await _lines_of(c["id"])}
+        cuts: dict[str, tuple[int, str]] = {}
+        for i, cut in enumerate(data.lines):
+            line = lines.get(cut.line)
+            if line is None:
+                raise Invalid(f"The claim has no line {cut.line!r}", field=f"lines[{i}].line")
+            amount = to_ore(parse_money(cut.approved_amount, f"lines[{i}].approved_amount"))
+            if amount > line["amount"]:
+                raise Invalid(
+                    "An approved amount cannot exceed the amount claimed",
+                    field=f"lines[{i}].approved_amount",
+                )
+            if cut.line in cuts:
+                raise Invalid("A line is named twice", field=f"lines[{i}].line")
+            cuts[cut.line] = (amount, cut.reason.strip())
+        approved_total = 0
+        notes = []
+        lang = c["claimant_language"] or "nb"
+        for key, line in lines.items():
+            amount, reason = cuts.get(key, (line["amount"], None))
+            approved_total += amount
+            await ClaimLine.update(
+                {ClaimLine.approved_amount: amount, ClaimLine.cut_reason: reason}
+            ).where(ClaimLine.id == line["id"])
+            if amount != line["amount"]:
+                what = _line_label(line)
+                notes.append(
+                    f"{what}: {nok(from_ore(line['amount']), lang)} → "
+                    f"{nok(from_ore(amount), lang)} ({reason})"
+                )
+        at = now()
+        await Claim.update(
+            {
+                Claim.status: "approved",
+                Claim.approved_total: approved_total,
+                Claim.decided_by: user.email,
+                Claim.decided_at: at,
+                Claim.updated_at: at,
+            }
+        ).where(Claim.id == c["id"])
+        await record_event(c["id"], "approve", "attested", "approved", user.email, data.comment)
+        await enqueue_mail(
+            "claim_approved",
+            c["claimant_email"],
+            lang,
+            {
+                "name": c["claimant_name"],
+                "title": c["gathering_title"],
+                "claimed": nok(from_ore(c["total"]), lang),
+                "approved": nok(from_ore(approved_total), lang),
+                "cuts": notes,
+                "url": _url(base_url, c["id"]),
+            },
+            idempotency_key=f"claim_approved:{c['id']}",
+        )
+    return await detail(user, claim_id)
+
+
+def _line_label(line: dict[str, Any]) -> str:
+    data = line["data"] if isinstance(line["data"], dict) else msgspec.json.decode(line["data"])
+    for key in ("description", "route", "hotel"):
+        if data.get(key):
+            return str(data[key])
+    return str(line["kind"])
+
+
+async def send_back(
+    user: CurrentUser, claim_id: str, reason: str, action: str, base_url: str
+) -> ClaimOut:
+    """`return` (for changes) or `reject` (for good)."""
+    async with atomic():
+        c = await _visible(user, claim_id, for_update=True)
+        if action == "reject" and not user.is_finance:
+            raise Forbidden("Only finance rejects a claim")
+        if not (user.is_finance or user.coordinates(c["network_slug"])):
+            raise Forbidden("Only the network's coordinator or finance returns a claim")
+        _not_own(user, c, action)
+        if c["status"] not in UNDER_REVIEW:
+            raise Conflict(
+                f"The claim is {c['status']}; only a submitted or attested claim can be "
+                f"{'returned' if action == 'return' else 'rejected'}"
+            )
+        after = "returned" if action == "return" else "rejected"
+        at = now()
+        changes: dict[Any, Any] = {Claim.status: after, Claim.updated_at: at}
+        if action == "reject":
+            changes.update({Claim.decided_by: user.email, Claim.decided_at: at})
+        else:
+            changes[Claim.attested_by] = None
+        await Claim.update(changes).where(Claim.id == c["id"])
+        await record_event(c["id"], action, c["status"], after, user.email, reason.strip())
+        lang = c["claimant_language"] or "nb"
+        await enqueue_mail(
+            f"claim_{after}",
+            c["claimant_email"],
+            lang,
+            {
+                "name": c["claimant_name"],
+                "title": c["gathering_title"],
+                "reason": reason.strip(),
+                "url": _url(base_url, c["id"]),
+            },
+            idempotency_key=f"claim_{after}:{c['id']}:{at.isoformat()}",
+        )
+    return await detail(user, claim_id)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return oslo_iso(value)
+
+
+async def render(c: dict[str, Any]) -> ClaimOut:
+    lines = []
+    for line in await _lines_of(c["id"]):
+        data = line["data"] if isinstance(line["data"], dict) else msgspec.json.decode(line["data"])
+        lines.append(
+            {
+                **data,
+                "id": str(line["id"]),
+                "amount": text(from_ore(line["amount"])),
+                "rule": line["rule"],
+                "approved_amount": (
+                    text(from_ore(line["approved_amount"]))
+                    if line["approved_amount"] is not None
+                    else None
+                ),
+                "cut_reason": line["cut_reason"],
+            }
+        )
+    receipts = await Receipt.select(
+        Receipt.id, Receipt.filename, Receipt.content_type, Receipt.size, Receipt.uploaded_at
+    ).where(Receipt.claim == c["id"])
+    return ClaimOut(
+        id=str(c["id"]),
+        status=c["status"],
+        registration=str(c["registration"]),
+        gathering=str(c["gathering"]),
+        gathering_title=c["gathering_title"],
+        network=c["network_slug"],
+        claimant=c["claimant_email"],
+        claimant_name=c["claimant_name"],
+        municipality=c["municipality_number"],
+        municipality_name=c["municipality_name"],
+        payee_account=c["payee_account"],
+        lines=lines,
+        total=text(from_ore(c["total"])),
+        approved_total=(
+            text(from_ore(c["approved_total"])) if c["approved_total"] is not None else None
+        ),
+        receipts=[
+            {
+                "id": str(r["id"]),
+                "filename": r["filename"],
+                "content_type": r["content_type"],
+                "size": r["size"],
+                "uploaded_at": _iso(r["uploaded_at"]),
+            }
+            for r in receipts
+        ],
+        attested_by=c["attested_by"],
+        decided_by=c["decided_by"],
+        payout=str(c["payout"]) if c["payout"] is not None else None,
+        created_at=_iso(c["created_at"]) or "",
+        updated_at=_iso(c["updated_at"]) or "",
+        submitted_at=_iso(c["submitted_at"]),
+        decided_at=_iso(c["decided_at"]),
+        paid_at=_iso(c["paid_at"]),
+    )
+
+
+async def detail(user: CurrentUser, claim_id: str) -> ClaimOut:
+    return await render(await _visible(user, claim_id))
+
+
+async def history(user: CurrentUser, claim_id: str) -> list[EventOut]:
+    c = await _visible(user, claim_id)
+    rows = await ClaimEvent.select().where(ClaimEvent.claim == c["id"]).order_by(ClaimEvent.id)
+    return [
+        EventOut(
+            action=r["action"],
+            from_status=r["from_status"],
+            to_status=r["to_status"],
+            actor=r["actor"],
+            comment=r["comment"],
+            at=_iso(r["at"]) or "",
+        )
+        for r in rows
+    ]
+
+
+async def list_claims(user: CurrentUser, status: str | None, network: str | None) -> list[ClaimOut]:
+    if status is not None and status not in STATUSES:
+        raise Invalid(f"Unknown status {status!r}; one of {', '.join(STATUSES)}", field="status")
+    sql = CLAIM_SQL
+    where: list[str] = []
+    args: list[Any] = []
+    if network is not None:
+        if not (user.is_finance or user.coordinates(network)):
+            raise Forbidden("Only the network's coordinators and finance list its claims")
+        where.append("n.slug = {} AND c.status <> 'draft'")
+        args.append(network)
+    elif not user.is_finance:
+        where.append("c.claimant = {}")
+        args.append(user.id)
+    if status is not None:
+        where.append("c.status = {}")
+        args.append(status)
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    rows = await Claim.raw(sql + " ORDER BY c.id DESC LIMIT 1000", *args)
+    return [await render(r) for r in rows]

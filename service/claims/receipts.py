@@ -1,0 +1,90 @@
+"""Receipts: PDF or image files attached to a claim while its claimant may change it."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from service.accounts.identity import CurrentUser
+from service.claims import claims
+from service.db.tables import Claim, Receipt
+from service.db.tx import atomic
+from service.lib.clock import now
+from service.lib.errors import Conflict, Forbidden, Invalid, NotFound
+
+MAX_BYTES = 10 * 1024 * 1024
+MAX_PER_CLAIM = 30
+KINDS = {  # what the file's first bytes say -> the type we store and serve it as
+    b"%PDF-": "application/pdf",
+    b"\xff\xd8\xff": "image/jpeg",
+    b"\x89PNG\r\n\x1a\n": "image/png",
+}
+
+
+def sniff(body: bytes) -> str | None:
+    for magic, content_type in KINDS.items():
+        if body.startswith(magic):
+            return content_type
+    if body[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1"):
+        return "image/heic"
+    return None
+
+
+def _filename(name: str | None) -> str:
+    base = (name or "kvittering").replace("\\", "/").rsplit("/", 1)[-1]
+    clean = "".join(ch for ch in base if ch.isprintable() and ch not in '"<>').strip()
+    return clean[:200] or "kvittering"
+
+
+async def add(
+    user: CurrentUser, claim_id: str, filename: str | None, body: bytes
+) -> dict[str, Any]:
+    if not body:
+        raise Invalid("The file is empty", field="file")
+    if len(body) > MAX_BYTES:
+        raise Invalid("A receipt may be at most 10 MB", field="file")
+    content_type = sniff(body)
+    if content_type is None:
+        raise Invalid("A receipt must be a PDF, JPEG, PNG or HEIC file", field="file")
+    async with atomic():
+        c = await claims._visible(user, claim_id, for_update=True)
+        if c["claimant"] != user.id:
+            raise Forbidden("Only the claimant adds receipts")
+        if c["status"] not in claims.EDITABLE:
+            raise Conflict(
+                f"The claim is {c['status']}; receipts are added to a draft or returned claim"
+            )
+        if await Receipt.count().where(Receipt.claim == c["id"]) >= MAX_PER_CLAIM:
+            raise Conflict(f"A claim holds at most {MAX_PER_CLAIM} receipts")
+        row = {
+            "claim": c["id"],
+            "filename": _filename(filename),
+            "content_type": content_type,
+            "size": len(body),
+            "sha256": hashlib.sha256(body).hexdigest(),
+            "body": body,
+            "uploaded_by": user.email,
+        }
+        inserted = await Receipt.insert(Receipt(**row))
+        await Claim.update({Claim.updated_at: now()}).where(Claim.id == c["id"])
+        await claims.record_event(
+            c["id"], "receipt", c["status"], c["status"], user.email, row["filename"]
+        )
+    return {
+        "id": str(inserted[0]["id"]),
+        "filename": row["filename"],
+        "content_type": content_type,
+        "size": len(body),
+    }
+
+
+async def fetch(user: CurrentUser, claim_id: str, receipt_id: str) -> dict[str, Any]:
+    c = await claims._visible(user, claim_id)
+    if not receipt_id.isdigit():
+        raise NotFound("No receipt with that id")
+    rows = await Receipt.select().where(
+        (Receipt.id == int(receipt_id)) & (Receipt.claim == c["id"])
+    )
+    if not rows:
+        raise NotFound("No receipt with that id")
+    return rows[0]
