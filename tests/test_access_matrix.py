@@ -11,6 +11,7 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import pytest
@@ -43,6 +44,10 @@ RATE_AMOUNTS = {
     for k in ("km", "passenger_km", "day_6_12h", "day_over_12h", "overnight", "night_allowance")
 }
 _rate_years = itertools.count(2300)
+
+
+# A submitted claim is seen by its claimant, finance and the network's coordinator.
+CLAIM_READERS = only({"coordinator": 200, "finance": 200}, others=404)
 
 
 def fresh_email() -> str:
@@ -165,6 +170,70 @@ MATRIX: dict[str, Case] = {
     ),
     "GET /calendar/feed/{name}": Case("/calendar/feed/not-a-token.ics", everyone(404)),
     "GET /api/v1/me/calendar": Case("/api/v1/me/calendar", signed_in(200)),
+    "GET /api/v1/claims": Case("/api/v1/claims", signed_in(200)),
+    "POST /api/v1/claims": Case(
+        "/api/v1/claims",
+        signed_in(404),  # the registration is someone else's
+        lambda: {
+            "registration": "{foreign_registration}",
+            "lines": [{"kind": "night_allowance", "nights": 1}],
+        },
+    ),
+    "GET /api/v1/claims/export.csv": Case("/api/v1/claims/export.csv", only({"finance": 200})),
+    "GET /api/v1/claims/{claim_id}": Case("/api/v1/claims/{claim}", CLAIM_READERS),
+    "GET /api/v1/claims/{claim_id}/history": Case("/api/v1/claims/{claim}/history", CLAIM_READERS),
+    "GET /api/v1/claims/{claim_id}/receipts/{receipt_id}": Case(
+        "/api/v1/claims/{claim}/receipts/{receipt}", CLAIM_READERS
+    ),
+    "PATCH /api/v1/claims/{claim_id}": Case(
+        "/api/v1/claims/{claim_draft}",
+        only({"finance": 403}, others=404),  # a draft: its claimant's alone
+        lambda: {"payee_account": "86011117947"},
+    ),
+    "POST /api/v1/claims/{claim_id}/receipts": Case(
+        "/api/v1/claims/{claim_draft}/receipts", only({"finance": 403}, others=404)
+    ),
+    "POST /api/v1/claims/{claim_id}/submit": Case(
+        "/api/v1/claims/{claim_draft}/submit", only({"finance": 403}, others=404)
+    ),
+    "POST /api/v1/claims/{claim_id}/attest": Case(
+        "/api/v1/claims/{claim_to_attest}/attest",
+        only({"coordinator": 200, "finance": 409}, others=404),  # attested once
+        lambda: {"comment": "Deltok hele samlingen"},
+    ),
+    "POST /api/v1/claims/{claim_id}/return": Case(
+        "/api/v1/claims/{claim_to_return}/return",
+        only({"coordinator": 200, "finance": 409}, others=404),  # returned once
+        lambda: {"reason": "Legg ved kvittering"},
+    ),
+    "POST /api/v1/claims/{claim_id}/reject": Case(
+        "/api/v1/claims/{claim_to_reject}/reject",
+        only({"coordinator": 403, "finance": 200}, others=404),
+        lambda: {"reason": "Ikke refusjonsberettiget"},
+    ),
+    "POST /api/v1/claims/{claim_id}/approve": Case(
+        "/api/v1/claims/{claim_to_approve}/approve",
+        only({"coordinator": 403, "finance": 200}, others=404),
+        lambda: {},
+    ),
+    "POST /api/v1/payouts": Case(
+        "/api/v1/payouts", only({"finance": 201}), lambda: {"claims": ["{claim_approved}"]}
+    ),
+    "GET /api/v1/payouts": Case("/api/v1/payouts", only({"finance": 200})),
+    "GET /api/v1/payouts/{name}": Case("/api/v1/payouts/{payout}.csv", only({"finance": 200})),
+    "GET /api/v1/payouts/{payout_id}/pain001.xml": Case(
+        "/api/v1/payouts/{payout}/pain001.xml", only({"finance": 200})
+    ),
+    "POST /api/v1/payouts/{payout_id}/paid": Case(
+        "/api/v1/payouts/{payout_unpaid}/paid", only({"finance": 200})
+    ),
+    "GET /api/v1/budgets": Case(
+        "/api/v1/budgets",
+        only({"coordinator": 200, "other_coordinator": 200, "finance": 200, "admin": 200}),
+    ),
+    "PUT /api/v1/budgets/{slug}/{year}": Case(
+        "/api/v1/budgets/nord/2031", only({"finance": 200}), lambda: {"amount": "120000.00"}
+    ),
     "GET /api/v1/rates": Case("/api/v1/rates", signed_in(200)),
     "POST /api/v1/rates": Case(
         "/api/v1/rates",
@@ -219,7 +288,83 @@ async def places(actors) -> dict[str, str]:
         "published": published.id,
         "cancellable": cancellable.id,
         "foreign_registration": reg.id,
+        **await _claims(actors),
     }
+
+
+async def _claims(actors: Any) -> dict[str, str]:
+    """Someone else's claims in the coordinator's network, one per state a row needs,
+    a receipt, a payout, and an approved claim for a new payout."""
+    from service.claims import claims, payouts, receipts
+    from service.claims.schemas import ApproveIn, ClaimIn, Mileage
+    from service.gatherings import service as gatherings
+    from service.gatherings.schemas import GatheringIn
+    from service.registrations import service as registrations
+    from service.registrations.schemas import RegistrationIn
+
+    coordinator = await _user(actors["coordinator"])
+    finance = await _user(actors["finance"])
+    body = {**new_gathering_body(), "capacity": 20, "title": "Matrise med reiseregninger"}
+    g = await gatherings.create(coordinator, GatheringIn(**body), "http://t")
+    await gatherings.publish(coordinator, g.id, "http://t")
+    line = Mileage(date=date(2031, 5, 6), km=100, route="Arendal – Kristiansand t/r")
+
+    async def claim(state: str) -> str:
+        someone = await _fresh_member()
+        reg, _ = await registrations.register(someone, g.id, RegistrationIn(), "http://t")
+        c = await claims.create(
+            someone, ClaimIn(registration=reg.id, payee_account="86011117947", lines=[line])
+        )
+        if state == "draft":
+            await receipts.add(someone, c.id, "kvittering.pdf", b"%PDF-1.4 matrix")
+            return c.id
+        await claims.submit(someone, c.id, "http://t")
+        if state in ("attested", "approved", "paid"):
+            await claims.attest(coordinator, c.id, "")
+        if state in ("approved", "paid"):
+            await claims.approve(await _other_finance(), c.id, ApproveIn(), "http://t")
+        return c.id
+
+    viewed = await claim("draft")
+    submitted = await claim("submitted")
+    receipt = (await claims.detail(finance, viewed)).receipts[0]["id"]
+    await claims.submit(await _claimant(viewed), viewed, "http://t")
+    payout = await payouts.create(
+        await _other_finance(), payouts.PayoutIn(claims=[await claim("approved")])
+    )
+    unpaid = await payouts.create(
+        await _other_finance(), payouts.PayoutIn(claims=[await claim("approved")])
+    )
+    return {
+        "claim": viewed,
+        "receipt": receipt,
+        "claim_draft": await claim("draft"),
+        "claim_to_attest": submitted,
+        "claim_to_return": await claim("submitted"),
+        "claim_to_reject": await claim("submitted"),
+        "claim_to_approve": await claim("attested"),
+        "claim_approved": await claim("approved"),
+        "payout": payout.id,
+        "payout_unpaid": unpaid.id,
+    }
+
+
+async def _claimant(claim_id: str) -> Any:
+    from service.accounts import service
+    from service.db.tables import Claim
+
+    row = await Claim.select(Claim.claimant).where(Claim.id == int(claim_id)).first()
+    assert row is not None
+    return await service.load_user(row["claimant"])
+
+
+async def _other_finance() -> Any:
+    """A second finance officer: finance may not approve what it attested, and the
+    matrix's own finance actor must meet each claim fresh."""
+    from service.accounts import service
+
+    uid = await service.create_user(fresh_email(), "Finance Two", "4601", ["finance"], "tests")
+    return await service.load_user(uid)
 
 
 async def _user(actor: Any) -> Any:

@@ -171,12 +171,12 @@ class ClaimController(Controller):
         data: Annotated[dict[str, UploadFile], Body(media_type=RequestEncodingType.MULTI_PART)],
     ) -> dict[str, Any]:
         upload = data.get("file")
-        if not isinstance(upload, UploadFile):
-            from service.lib.errors import Invalid
-
-            raise Invalid("Send the receipt as the multipart field `file`", field="file")
-        body = await upload.read()
-        return await receipts.add(me_of(request), claim_id, upload.filename, body)
+        if isinstance(upload, UploadFile):
+            body: bytes | None = await upload.read(receipts.MAX_BYTES + 1)
+            filename: str | None = upload.filename
+        else:
+            body, filename = None, None
+        return await receipts.add(me_of(request), claim_id, filename, body)
 
     @get("/{claim_id:str}/receipts/{receipt_id:str}", summary="Download a receipt")
     async def receipt(

@@ -37,8 +37,14 @@ def _filename(name: str | None) -> str:
 
 
 async def add(
-    user: CurrentUser, claim_id: str, filename: str | None, body: bytes
+    user: CurrentUser, claim_id: str, filename: str | None, body: bytes | None
 ) -> dict[str, Any]:
+    """Attach a receipt; `body` None means no `file` field was sent."""
+    c = await claims._visible(user, claim_id)
+    if c["claimant"] != user.id:
+        raise Forbidden("Only the claimant adds receipts")
+    if body is None:
+        raise Invalid("Send the receipt as the multipart field `file`", field="file")
     if not body:
         raise Invalid("The file is empty", field="file")
     if len(body) > MAX_BYTES:
