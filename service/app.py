@@ -43,6 +43,14 @@ from service.networks.controller import MunicipalityController, NetworkControlle
 from service.ops.controller import health, ready
 from service.outbox.controller import OutboxAdminController
 from service.settings import Settings, SettingsError, load_settings
+from service.web.claim_pages import (
+    claim_page,
+    create_from_form,
+    my_claims,
+    new_claim,
+    receipt_from_page,
+    submit_from_page,
+)
 from service.web.controller import home, login_page, login_submit
 from service.web.gathering_pages import gathering_list, gathering_page, register_from_page
 from tasks.periodic import periodic_lifespan
@@ -101,6 +109,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             gathering_page,
             register_from_page,
             login_page,
+            my_claims,
+            new_claim,
+            create_from_form,
+            claim_page,
+            submit_from_page,
+            receipt_from_page,
             login_submit,
             health,
             ready,
