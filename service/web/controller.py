@@ -28,7 +28,8 @@ async def home() -> str:
         "<title>Samling</title></head><body><h1>Samling</h1>"
         "<p>Nettverkssamlinger for støttekontakttjenesten.</p>"
         f"<h2>Regionale nettverk</h2><ul>{items}</ul>"
-        '<p><a href="/login">Logg inn</a> · <a href="/schema">API-dokumentasjon</a></p>'
+        '<p><a href="/login">Logg inn</a> · <a href="/gatherings">Samlinger</a> · '
+        '<a href="/claims">Mine reiseregninger</a> · <a href="/schema">API-dokumentasjon</a></p>'
         "</body></html>"
     )
 

@@ -96,6 +96,11 @@ async def gathering_page(
                 + escape(STATUS_NB[mine[0].status].format(position=mine[0].waitlist_position))
                 + "</p>"
             )
+            if mine[0].status == "confirmed" and g.reimbursable:
+                body.append(
+                    "<p>Reiseutgiftene dekkes: "
+                    f'<a href="/claims/new?registration={mine[0].id}">lag reiseregning</a>.</p>'
+                )
         else:
             body.append(
                 f'<form method="post" action="/gatherings/{g.id}/register">'
