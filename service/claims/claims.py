@@ -47,6 +47,7 @@ from service.outbox.service import enqueue_mail
 STATUSES = ("draft", "submitted", "attested", "approved", "paid", "returned", "rejected")
 EDITABLE = ("draft", "returned")
 UNDER_REVIEW = ("submitted", "attested")
+MAX_ORE = 2**31 - 1  # amounts are stored as 32-bit integers (øre)
 
 CLAIM_SQL = (
     "SELECT c.*, g.title AS gathering_title, g.reimbursable, g.starts_at, g.ends_at, "
@@ -112,6 +113,11 @@ async def _store_lines(claim_id: int, priced: list[dict[str, Any]]) -> int:
     total = 0
     for position, line in enumerate(priced):
         amount = to_ore(parse_money(line["amount"], "amount"))
+        if amount > MAX_ORE:
+            raise Invalid(
+                f"A line may be at most {text(from_ore(MAX_ORE))} NOK",
+                field=f"lines[{position}].amount",
+            )
         data = {k: v for k, v in line.items() if k not in ("amount", "rule")}
         await ClaimLine.insert(
             ClaimLine(
@@ -124,6 +130,8 @@ async def _store_lines(claim_id: int, priced: list[dict[str, Any]]) -> int:
             )
         )
         total += amount
+    if total > MAX_ORE:
+        raise Invalid(f"A claim may be at most {text(from_ore(MAX_ORE))} NOK", field="lines")
     return total
 
 
@@ -218,7 +226,7 @@ async def _coordinators(network_slug: str) -> list[dict[str, Any]]:
 
 
 def _url(base_url: str, claim_id: int) -> str:
-    return f"{base_url}/api/v1/claims/{claim_id}"
+    return f"{base_url}/claims/{claim_id}"  # the claim's page
 
 
 async def submit(user: CurrentUser, claim_id: str, base_url: str) -> ClaimOut:
@@ -232,6 +240,13 @@ async def submit(user: CurrentUser, claim_id: str, base_url: str) -> ClaimOut:
             )
         if not c["reimbursable"] or c["gathering_status"] == "cancelled":
             raise Conflict("Travel costs for this gathering are not reimbursed")
+        reg = await Registration.select(Registration.status, Registration.attended).where(
+            Registration.id == c["registration"]
+        )
+        if not reg or reg[0]["status"] != "confirmed":
+            raise Conflict("The registration was cancelled; there is nothing to claim for")
+        if reg[0]["attended"] is False:
+            raise Conflict("The registration is marked as not attended")
         if not c["payee_account"]:
             raise Invalid(
                 "No account to pay to: give payee_account (the municipality has none on file)",
@@ -314,6 +329,8 @@ async def approve(user: CurrentUser, claim_id: str, data: ApproveIn, base_url: s
                 )
             if cut.line in cuts:
                 raise Invalid("A line is named twice", field=f"lines[{i}].line")
+            if not cut.reason.strip():
+                raise Invalid("Say why the line is cut", field=f"lines[{i}].reason")
             cuts[cut.line] = (amount, cut.reason.strip())
         approved_total = 0
         notes = []
@@ -382,6 +399,8 @@ async def send_back(
                 f"The claim is {c['status']}; only a submitted or attested claim can be "
                 f"{'returned' if action == 'return' else 'rejected'}"
             )
+        if not reason.strip():
+            raise Invalid("Give the claimant a reason", field="reason")
         after = "returned" if action == "return" else "rejected"
         at = now()
         changes: dict[Any, Any] = {Claim.status: after, Claim.updated_at: at}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, patch, post, put
 from litestar.datastructures import UploadFile
@@ -162,7 +163,10 @@ class ClaimController(Controller):
         )
 
     @post(
-        "/{claim_id:str}/receipts", status_code=201, summary="Attach a receipt (multipart `file`)"
+        "/{claim_id:str}/receipts",
+        status_code=201,
+        summary="Attach a receipt (multipart `file`)",
+        request_max_body_size=receipts.MAX_BYTES + 1024 * 1024,  # the file and the form
     )
     async def add_receipt(
         self,
@@ -190,7 +194,10 @@ class ClaimController(Controller):
             row["body"],
             media_type=row["content_type"],
             headers={
-                "Content-Disposition": f'attachment; filename="{row["filename"]}"',
+                "Content-Disposition": (
+                    f'attachment; filename="{receipts.header_filename(row["filename"])}"; '
+                    f"filename*=UTF-8''{quote(row['filename'])}"
+                ),
                 "X-Content-Type-Options": "nosniff",
                 "Cache-Control": "private, no-store",
             },

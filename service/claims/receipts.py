@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from typing import Any
 
 from service.accounts.identity import CurrentUser
@@ -34,6 +35,14 @@ def _filename(name: str | None) -> str:
     base = (name or "kvittering").replace("\\", "/").rsplit("/", 1)[-1]
     clean = "".join(ch for ch in base if ch.isprintable() and ch not in '"<>').strip()
     return clean[:200] or "kvittering"
+
+
+def header_filename(name: str) -> str:
+    """`name` in plain ASCII: HTTP headers carry latin-1 at most, so a name such as
+    "Hotell – 11.03.pdf" would fail the download (å -> a, other letters -> _)."""
+    flat = unicodedata.normalize("NFKD", name)
+    out = "".join(ch if ch.isascii() else "_" for ch in flat if not unicodedata.combining(ch))
+    return out or "kvittering"
 
 
 async def add(
@@ -93,4 +102,6 @@ async def fetch(user: CurrentUser, claim_id: str, receipt_id: str) -> dict[str, 
     )
     if not rows:
         raise NotFound("No receipt with that id")
-    return rows[0]
+    # The download's Content-Disposition is built from "filename"; the stored name
+    # (shown in the claim) keeps every letter.
+    return rows[0]  # the controller makes the header-safe name
