@@ -1080,3 +1080,16 @@ async def test_a_draft_for_a_place_given_up_is_not_submitted(client, actors):
         "not attended" in assert_problem(await act(client, who, c["id"], "submit"), 409)["detail"]
     )
     assert await status_of(c["id"]) == "draft"
+
+
+async def test_an_account_other_than_the_one_on_file_is_flagged(client, actors):
+    _, c = await draft(client, actors)
+    assert c["payee_account"] == ACCOUNT and c["payee_account_on_file"] is True
+    _, c = await draft(client, actors, payee_account=OTHER_ACCOUNT)
+    assert c["payee_account_on_file"] is False  # the attester sees it is not the usual one
+
+
+async def test_odd_claim_ids_are_unknown_not_errors(client, actors):
+    who, _ = await draft(client, actors)
+    for bad in ("%C2%B2", "99999999999", "0x1", "-1"):
+        assert_problem(await client.get(f"/api/v1/claims/{bad}", headers=who.headers), 404)

@@ -53,14 +53,19 @@ CLAIM_SQL = (
     "SELECT c.*, g.title AS gathering_title, g.reimbursable, g.starts_at, g.ends_at, "
     "g.status AS gathering_status, n.slug AS network_slug, u.email AS claimant_email, "
     "u.name AS claimant_name, u.language AS claimant_language, m.number AS municipality_number, "
-    "m.name AS municipality_name FROM claim c JOIN gathering g ON g.id = c.gathering "
+    "m.name AS municipality_name, m.bank_account AS municipality_account "
+    "FROM claim c JOIN gathering g ON g.id = c.gathering "
     "JOIN network n ON n.id = g.network JOIN samling_user u ON u.id = c.claimant "
     "JOIN municipality m ON m.id = c.municipality"
 )
 
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
+
+
 def _id(value: str, what: str) -> int:
-    if not value.isdigit() or len(value) > 12:
+    """An id as given: ASCII digits within the column's range, else 404."""
+    if not (value.isascii() and value.isdigit()) or len(value) > 12 or int(value) > MAX_ID:
         raise NotFound(f"No {what} with that id")
     return int(value)
 
@@ -463,6 +468,11 @@ async def render(c: dict[str, Any]) -> ClaimOut:
         municipality=c["municipality_number"],
         municipality_name=c["municipality_name"],
         payee_account=c["payee_account"],
+        payee_account_on_file=(
+            None
+            if not c["municipality_account"] or not c["payee_account"]
+            else c["municipality_account"] == c["payee_account"]
+        ),
         lines=lines,
         total=text(from_ore(c["total"])),
         approved_total=(
@@ -509,7 +519,15 @@ async def history(user: CurrentUser, claim_id: str) -> list[EventOut]:
     ]
 
 
-async def list_claims(user: CurrentUser, status: str | None, network: str | None) -> list[ClaimOut]:
+async def list_claims(
+    user: CurrentUser, status: str | None, network: str | None, limit: int | None = 1000
+) -> list[ClaimOut]:
+    return [await render(r) for r in await claim_rows(user, status, network, limit)]
+
+
+async def claim_rows(
+    user: CurrentUser, status: str | None, network: str | None, limit: int | None = 1000
+) -> list[dict[str, Any]]:
     if status is not None and status not in STATUSES:
         raise Invalid(f"Unknown status {status!r}; one of {', '.join(STATUSES)}", field="status")
     sql = CLAIM_SQL
@@ -528,5 +546,5 @@ async def list_claims(user: CurrentUser, status: str | None, network: str | None
         args.append(status)
     if where:
         sql += " WHERE " + " AND ".join(where)
-    rows = await Claim.raw(sql + " ORDER BY c.id DESC LIMIT 1000", *args)
-    return [await render(r) for r in rows]
+    sql += " ORDER BY c.id DESC" + (f" LIMIT {int(limit)}" if limit is not None else "")
+    return list(await Claim.raw(sql, *args))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from service.accounts.identity import CurrentUser
 from service.claims import claims
 from service.lib import csvfile
+from service.lib.clock import oslo_iso
+from service.lib.money import from_ore, text
 
 HEADER = [
     "id",
@@ -28,26 +30,30 @@ def _kr(value: str | None) -> str:
     return "" if value is None else value.replace(".", ",")
 
 
+def _money(ore: int | None) -> str:
+    return "" if ore is None else _kr(text(from_ore(ore)))
+
+
 async def claims_csv(user: CurrentUser, status: str | None) -> bytes:
-    rows = await claims.list_claims(user, status, None)
+    rows = await claims.claim_rows(user, status, None, limit=None)  # every one, one query
     return csvfile.as_csv(
         HEADER,
         (
             [
-                c.id,
-                c.status,
-                c.gathering_title,
-                c.network,
-                c.municipality,
-                c.municipality_name,
-                c.payee_account or "",
-                c.claimant_name,
-                c.claimant,
-                _kr(c.total),
-                _kr(c.approved_total),
-                c.submitted_at or "",
-                c.decided_at or "",
-                c.paid_at or "",
+                c["id"],
+                c["status"],
+                c["gathering_title"],
+                c["network_slug"],
+                c["municipality_number"],
+                c["municipality_name"],
+                c["payee_account"] or "",
+                c["claimant_name"],
+                c["claimant_email"],
+                _money(c["total"]),
+                _money(c["approved_total"]),
+                oslo_iso(c["submitted_at"]) or "",
+                oslo_iso(c["decided_at"]) or "",
+                oslo_iso(c["paid_at"]) or "",
             ]
             for c in rows
         ),

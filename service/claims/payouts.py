@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from stdnum.no import kontonr
@@ -25,7 +25,7 @@ PAIN = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"
 
 
 class PayoutIn(msgspec.Struct, forbid_unknown_fields=True):
-    claims: list[str] = msgspec.field()
+    claims: Annotated[list[str], msgspec.Meta(max_length=2000)]
 
 
 class Payment(msgspec.Struct):
@@ -46,6 +46,18 @@ class PayoutOut(msgspec.Struct):
     created_at: str
     paid_by: str | None
     paid_at: str | None
+
+
+MAX_ID = 2**31 - 1  # ids are PostgreSQL `integer`: a larger one is no row, not an error
+
+
+def _number(value: str) -> int | None:
+    """An id as given: ASCII digits only (str.isdigit also accepts "²", which int()
+    refuses), and within the column's range."""
+    if not (value.isascii() and value.isdigit()) or len(value) > 12:
+        return None
+    number = int(value)
+    return number if number <= MAX_ID else None
 
 
 def _finance(user: CurrentUser) -> None:
@@ -96,12 +108,13 @@ async def _out(row: dict[str, Any]) -> PayoutOut:
 
 
 async def _row(payout_id: str, for_update: bool = False) -> dict[str, Any]:
-    if not payout_id.isdigit() or len(payout_id) > 12:
+    number = _number(payout_id)
+    if number is None:
         raise NotFound("No payout with that id")
     sql = "SELECT * FROM payout WHERE id = {}"
     if for_update and not is_sqlite():
         sql += " FOR UPDATE"
-    rows = await Payout.raw(sql, int(payout_id))
+    rows = await Payout.raw(sql, number)
     if not rows:
         raise NotFound("No payout with that id")
     return rows[0]
@@ -116,14 +129,15 @@ async def create(user: CurrentUser, data: PayoutIn) -> PayoutOut:
     _finance(user)
     if not data.claims:
         raise Invalid("Name at least one approved claim", field="claims")
-    if len(set(data.claims)) != len(data.claims):
-        raise Invalid("A claim is named twice", field="claims")
+    ids: list[int] = []
+    for i, given in enumerate(data.claims):
+        number = _number(given)
+        if number is None:
+            raise Invalid(f"No claim {given!r}", field=f"claims[{i}]")
+        if number in ids:  # compared as numbers: "7" and "07" are one claim
+            raise Invalid("A claim is named twice", field=f"claims[{i}]")
+        ids.append(number)
     async with atomic():
-        ids: list[int] = []
-        for i, given in enumerate(data.claims):
-            if not given.isdigit() or len(given) > 12:
-                raise Invalid(f"No claim {given!r}", field=f"claims[{i}]")
-            ids.append(int(given))
         sql = CLAIM_FOR_PAYOUT if is_sqlite() else CLAIM_FOR_PAYOUT + " FOR UPDATE"
         rows = {}
         for claim_id in sorted(ids):  # one at a time, in id order: no lock-order deadlock
@@ -140,7 +154,9 @@ async def create(user: CurrentUser, data: PayoutIn) -> PayoutOut:
                 raise Conflict(f"Claim {claim_id} is {state}; only approved claims are paid out")
             if not r["payee_account"]:
                 raise Conflict(f"Claim {claim_id} has no account to pay to")
-            total += r["approved_total"] or 0
+            if not r["approved_total"]:
+                raise Conflict(f"Claim {claim_id} was approved at 0.00: there is nothing to pay")
+            total += r["approved_total"]
         inserted = await Payout.insert(Payout(total=total, created_by=user.email))
         payout_id = int(inserted[0]["id"])
         await Claim.update({Claim.payout: payout_id, Claim.updated_at: now()}).where(
@@ -274,11 +290,12 @@ async def as_pain001(user: CurrentUser, payout_id: str, settings: Settings) -> b
     _sub(_sub(info, "Dbtr"), "Nm", settings.payer_name)
     _account_id(info, "DbtrAcct", settings.payer_account)
     _sub(_sub(_sub(info, "DbtrAgt"), "FinInstnId"), "Othr").append(_id_el("NOTPROVIDED"))
-    for p in out.payments:
+    for n, p in enumerate(out.payments, start=1):
+        # One municipality may be paid to two accounts: the ids count payments.
         tx = _sub(info, "CdtTrfTxInf")
         pmt = _sub(tx, "PmtId")
-        _sub(pmt, "InstrId", f"{out.id}-{p.municipality}")
-        _sub(pmt, "EndToEndId", f"SAMLING-{out.id}-{p.municipality}")
+        _sub(pmt, "InstrId", f"{out.id}-{n}")
+        _sub(pmt, "EndToEndId", f"SAMLING-{out.id}-{n}-{p.municipality}")
         _sub(_sub(tx, "Amt"), "InstdAmt", p.amount, Ccy="NOK")
         _sub(_sub(tx, "Cdtr"), "Nm", p.municipality_name[:70])
         _account_id(tx, "CdtrAcct", p.account)

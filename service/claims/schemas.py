@@ -145,6 +145,8 @@ class ClaimOut(msgspec.Struct):
     municipality: str
     municipality_name: str
     payee_account: str | None
+    # False: not the municipality's account on file (for the attester to check).
+    payee_account_on_file: bool | None
     lines: list[dict[str, object]]
     total: str
     approved_total: str | None
