@@ -352,7 +352,7 @@ def mail_link(mail: dict[str, Any]) -> str:
 def delivered_link(outbox_id: int) -> str:
     from service.settings import load_settings
 
-    files = list(load_settings().mail_dir.glob(f"*-{outbox_id:08d}.eml"))
+    files = list(load_settings().mail_dir.glob(f"[0-9]*-{outbox_id:08d}.eml"))
     assert len(files) == 1, f"outbox {outbox_id} was marked sent but left no .eml file"
     message = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
     body = message.get_body(preferencelist=("plain",))

@@ -141,7 +141,7 @@ async def links_mailed_to(address: str, count: int) -> list[str]:
     for _ in range(200):
         found = []
         # named <time>-<outbox id>.eml: the outbox id gives the order they were made in
-        for path in sorted(mail_dir.glob("*.eml"), key=lambda p: p.stem.rsplit("-", 1)[1]):
+        for path in sorted(mail_dir.glob("[0-9]*.eml"), key=lambda p: p.stem.rsplit("-", 1)[1]):
             msg = email_lib.message_from_bytes(path.read_bytes(), policy=email_lib.policy.default)
             if address in str(msg["To"]):
                 text = msg.get_body(("plain",)).get_content()
