@@ -1093,3 +1093,11 @@ async def test_odd_claim_ids_are_unknown_not_errors(client, actors):
     who, _ = await draft(client, actors)
     for bad in ("%C2%B2", "99999999999", "0x1", "-1"):
         assert_problem(await client.get(f"/api/v1/claims/{bad}", headers=who.headers), 404)
+
+
+async def test_an_empty_change_changes_nothing_and_leaves_no_history(client, actors):
+    who, c = await draft(client, actors)
+    r = await client.patch(f"/api/v1/claims/{c['id']}", json={}, headers=who.headers)
+    assert r.status_code == 200 and r.json()["updated_at"] == c["updated_at"]
+    h = await client.get(f"/api/v1/claims/{c['id']}/history", headers=who.headers)
+    assert [e["action"] for e in h.json()] == ["create"]

@@ -216,8 +216,9 @@ async def update(user: CurrentUser, claim_id: str, patch: ClaimPatch) -> ClaimOu
         if patch.lines is not None:
             priced = await _price(patch.lines, c, user.language)
             changes[Claim.total] = await _store_lines(c["id"], priced)
-        await Claim.update(changes).where(Claim.id == c["id"])
-        await record_event(c["id"], "update", c["status"], c["status"], user.email)
+        if len(changes) > 1:  # an empty PATCH changes nothing and leaves no history
+            await Claim.update(changes).where(Claim.id == c["id"])
+            await record_event(c["id"], "update", c["status"], c["status"], user.email)
     return await detail(user, claim_id)
 
 
