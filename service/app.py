@@ -53,6 +53,7 @@ from service.web.claim_pages import (
 )
 from service.web.controller import home, login_page, login_submit
 from service.web.gathering_pages import gathering_list, gathering_page, register_from_page
+from service.web.review_pages import decide, review_queue
 from tasks.periodic import periodic_lifespan
 from tasks.queue import queue_lifespan
 
@@ -115,6 +116,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             claim_page,
             submit_from_page,
             receipt_from_page,
+            review_queue,
+            decide,
             login_submit,
             health,
             ready,

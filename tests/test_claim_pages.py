@@ -112,3 +112,93 @@ async def test_claim_pages_need_a_signed_in_user(client):
     for path in ("/claims", "/claims/new?registration=1", "/claims/1"):
         r = await client.get(path)
         assert r.status_code == 303 and r.headers["location"] == "/login"
+
+
+async def _submitted_claim(app, actors) -> tuple[str, httpx.AsyncClient]:
+    email, reg, _ = await _registered(actors)
+    b = await _browser(app, email)
+    r = await b.post(
+        "/claims/new",
+        data={
+            "registration": reg,
+            "mileage.date": "2031-04-02",
+            "mileage.km": "200",
+            "mileage.route": "Kristiansand – Arendal t/r",
+            "ticket.date": "2031-04-02",
+            "ticket.description": "Ferge",
+            "ticket.amount": "150,00",
+            "payee_account": "86011117947",
+        },
+    )
+    claim_id = r.headers["location"].rsplit("/", 1)[1]
+    assert (await b.post(f"/claims/{claim_id}/submit")).status_code == 303
+    return claim_id, b
+
+
+async def test_coordinator_attests_and_finance_approves_with_a_cut_from_the_pages(app, actors):
+    claim_id, claimant = await _submitted_claim(app, actors)
+    own = await claimant.get(f"/claims/{claim_id}")
+    assert "Attester</button>" not in own.text and "Godkjenn</button>" not in own.text
+
+    coordinator = await _browser(app, actors["coordinator"].email)
+    queue = await coordinator.get("/review")
+    assert queue.status_code == 200 and f'/claims/{claim_id}"' in queue.text
+    page = await coordinator.get(f"/claims/{claim_id}")
+    assert "Attester</button>" in page.text and "Godkjenn</button>" not in page.text
+    assert "Avvis</button>" not in page.text  # rejecting is finance's
+    r = await coordinator.post(
+        f"/claims/{claim_id}/decide", data={"action": "attest", "comment": "Var der"}
+    )
+    assert (
+        r.status_code == 303 and "Attestert" in (await coordinator.get(r.headers["location"])).text
+    )
+
+    finance = await _browser(app, actors["finance"].email)
+    page = await finance.get(f"/claims/{claim_id}")
+    assert "Godkjenn</button>" in page.text
+    c = await claims_json(claim_id, actors)
+    mileage, ferry = c["lines"][0]["id"], c["lines"][1]["id"]
+    r = await finance.post(
+        f"/claims/{claim_id}/decide",
+        data={
+            "action": "approve",
+            f"amount.{mileage}": "1000,00",  # unchanged
+            f"amount.{ferry}": "100,00",
+            f"reason.{ferry}": "Billigste billett er 100 kr",
+        },
+    )
+    assert r.status_code == 303
+    c = await claims_json(claim_id, actors)
+    assert c["status"] == "approved" and c["approved_total"] == "1100.00"
+    assert c["lines"][1]["cut_reason"] == "Billigste billett er 100 kr"
+    assert c["lines"][0]["cut_reason"] is None
+
+
+async def test_returning_from_the_page_needs_a_reason_and_the_queue_is_for_reviewers(app, actors):
+    claim_id, claimant = await _submitted_claim(app, actors)
+    coordinator = await _browser(app, actors["coordinator"].email)
+    r = await coordinator.post(
+        f"/claims/{claim_id}/decide", data={"action": "return", "reason": " "}
+    )
+    shown = await coordinator.get(r.headers["location"])
+    assert "reason" in shown.text.lower() or "begrunnelse" in shown.text.lower()
+    assert (await claims_json(claim_id, actors))["status"] == "submitted"
+    r = await coordinator.post(
+        f"/claims/{claim_id}/decide", data={"action": "return", "reason": "Legg ved billetten"}
+    )
+    assert (await claims_json(claim_id, actors))["status"] == "returned"
+    assert "Legg ved billetten" in (await claimant.get(f"/claims/{claim_id}")).text
+    assert (await claimant.get("/review")).status_code == 403
+    other = await _browser(app, actors["other_coordinator"].email)
+    r = await other.post(f"/claims/{claim_id}/decide", data={"action": "attest"})
+    assert (await other.get(r.headers["location"])).status_code == 404  # not theirs to see
+    assert (await claims_json(claim_id, actors))["status"] == "returned"
+
+
+async def claims_json(claim_id: str, actors) -> dict:
+    from service.claims import claims as claim_service
+
+    finance = await accounts.load_user(actors["finance"].id)
+    import msgspec
+
+    return msgspec.to_builtins(await claim_service.detail(finance, claim_id))

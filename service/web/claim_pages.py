@@ -25,6 +25,7 @@ from service.lib.errors import DomainError
 from service.registrations import service as registrations
 from service.settings import Settings
 from service.web import pages
+from service.web.review_pages import review_forms
 
 STATUS_NB = {
     "draft": "Utkast",
@@ -293,6 +294,7 @@ async def claim_page(
             'accept="application/pdf,image/*" required></label> <button>Last opp</button></form>'
             f'<form method="post" action="/claims/{c.id}/submit"><button>Send inn</button></form>'
         )
+    body.append(review_forms(user, c))
     body.append(f"<h2>Historikk</h2><ul>{history}</ul>")
     return pages.layout("Reiseregning", "".join(body))
 
