@@ -53,6 +53,7 @@ from service.web.claim_pages import (
 )
 from service.web.controller import home, login_page, login_submit
 from service.web.gathering_pages import gathering_list, gathering_page, register_from_page
+from service.web.payout_pages import paid_from_page, payout_from_page, payout_list, payout_page
 from service.web.review_pages import decide, review_queue
 from tasks.periodic import periodic_lifespan
 from tasks.queue import queue_lifespan
@@ -118,6 +119,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             receipt_from_page,
             review_queue,
             decide,
+            payout_list,
+            payout_from_page,
+            payout_page,
+            paid_from_page,
             login_submit,
             health,
             ready,

@@ -202,3 +202,28 @@ async def claims_json(claim_id: str, actors) -> dict:
     import msgspec
 
     return msgspec.to_builtins(await claim_service.detail(finance, claim_id))
+
+
+async def test_finance_pays_out_from_the_pages(app, actors):
+    claim_id, claimant = await _submitted_claim(app, actors)
+    coordinator = await _browser(app, actors["coordinator"].email)
+    await coordinator.post(f"/claims/{claim_id}/decide", data={"action": "attest"})
+    finance = await _browser(app, actors["finance"].email)
+    await finance.post(f"/claims/{claim_id}/decide", data={"action": "approve"})
+    assert (await claims_json(claim_id, actors))["status"] == "approved"
+
+    listing = await finance.get("/payouts")
+    assert f'name="claim" value="{claim_id}" checked' in listing.text
+    r = await finance.post("/payouts", data={"claim": [claim_id]})
+    assert r.status_code == 303 and r.headers["location"].startswith("/payouts/")
+    page = await finance.get(r.headers["location"])
+    payout_id = r.headers["location"].rsplit("/", 1)[1]
+    assert f"/api/v1/payouts/{payout_id}/pain001.xml" in page.text and "1 150,00 kr" in page.text
+    paid = await finance.post(f"/payouts/{payout_id}/paid")
+    assert "Betalt" in (await finance.get(paid.headers["location"])).text
+    assert (await claims_json(claim_id, actors))["status"] == "paid"
+    again = await finance.post("/payouts", data={"claim": [claim_id]})
+    assert "approved" in (await finance.get(again.headers["location"])).text  # says why not
+
+    assert (await claimant.get("/payouts")).status_code == 403
+    assert (await coordinator.get(f"/payouts/{payout_id}")).status_code == 403

@@ -109,10 +109,6 @@ def _login() -> Response[Any]:
     return Redirect("/login", status_code=303)
 
 
-def _kr(value: str | None) -> str:
-    return "" if value is None else value.replace(".", ",") + " kr"
-
-
 @get("/claims", media_type=MediaType.HTML, include_in_schema=False)
 async def my_claims(request: Request[Any, Any, Any]) -> Response[Any]:
     user = current_user(request)
@@ -126,7 +122,7 @@ async def my_claims(request: Request[Any, Any, Any]) -> Response[Any]:
     claimed = {c.registration for c in mine if c.status != "rejected"}
     rows = "".join(
         f'<li><a href="/claims/{c.id}">{escape(c.gathering_title)}</a> – '
-        f"{STATUS_NB.get(c.status, c.status)}, {_kr(c.approved_total or c.total)}</li>"
+        f"{STATUS_NB.get(c.status, c.status)}, {pages.kr(c.approved_total or c.total)}</li>"
         for c in mine
     )
     open_regs = "".join(
@@ -178,6 +174,10 @@ async def new_claim(
     if reg is None:
         return pages.layout("Ikke funnet", "<h1>Fant ikke påmeldingen</h1>", status=404)
     return pages.layout("Ny reiseregning", _form(reg.id, reg.gathering))
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def lines_from_form(form: Any) -> list[dict[str, Any]]:
@@ -260,8 +260,8 @@ async def claim_page(
         return pages.layout("Ikke funnet", "<h1>Fant ikke reiseregningen</h1>", status=404)
     rows = "".join(
         f"<tr><td>{KIND_NB.get(str(line['kind']), '')}</td><td>{escape(str(line['rule']))}</td>"
-        f"<td>{_kr(str(line['amount']))}</td>"
-        f"<td>{_kr(str(line['approved_amount'])) if line['approved_amount'] is not None else ''}"
+        f"<td>{pages.kr(str(line['amount']))}</td>"
+        f"<td>{pages.kr(_text(line['approved_amount']))}"
         f"{' – ' + escape(str(line['cut_reason'])) if line.get('cut_reason') else ''}</td></tr>"
         for line in c.lines
     )
@@ -283,8 +283,8 @@ async def claim_page(
         f"{escape(c.claimant_name)}, {escape(c.municipality_name)}<br>"
         f"Utbetales til konto {escape(c.payee_account or 'ikke oppgitt')}</p>",
         "<table><tr><th>Post</th><th>Beregning</th><th>Krevd</th><th>Godkjent</th></tr>"
-        f"{rows}<tr><th colspan=2>Sum</th><th>{_kr(c.total)}</th>"
-        f"<th>{_kr(c.approved_total)}</th></tr></table>",
+        f"{rows}<tr><th colspan=2>Sum</th><th>{pages.kr(c.total)}</th>"
+        f"<th>{pages.kr(c.approved_total)}</th></tr></table>",
         f"<h2>Kvitteringer</h2><ul>{files or '<li>Ingen.</li>'}</ul>",
     ]
     if c.claimant == user.email and c.status in claims.EDITABLE:

@@ -13,6 +13,15 @@ STYLE = (
 )
 
 
+def kr(value: str | None) -> str:
+    """An API money string as people read it: "1 150,00 kr"."""
+    from decimal import Decimal
+
+    from service.lib.money import nok
+
+    return "" if value is None else nok(Decimal(value))
+
+
 def layout(title: str, body: str, status: int = 200) -> Response[str]:
     html = (
         '<!doctype html><html lang="nb"><head><meta charset="utf-8">'

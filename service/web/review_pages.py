@@ -26,10 +26,6 @@ STATUS_NB = {"submitted": "til attestering", "attested": "til godkjenning", "app
 OTHER_ACCOUNT = " <strong>(annen konto enn kommunens)</strong>"
 
 
-def _kr(value: str | None) -> str:
-    return "" if value is None else value.replace(".", ",") + " kr"
-
-
 @get("/review", media_type=MediaType.HTML, include_in_schema=False)
 async def review_queue(request: Request[Any, Any, Any]) -> Response[Any]:
     user = current_user(request)
@@ -47,7 +43,7 @@ async def review_queue(request: Request[Any, Any, Any]) -> Response[Any]:
             found[c.id] = c
     rows = "".join(
         f'<li><a href="/claims/{c.id}">{escape(c.claimant_name)}, '
-        f"{escape(c.municipality_name)}</a> – {escape(c.gathering_title)}: {_kr(c.total)}, "
+        f"{escape(c.municipality_name)}</a> – {escape(c.gathering_title)}: {pages.kr(c.total)}, "
         f"{STATUS_NB.get(c.status, c.status)}"
         f"{OTHER_ACCOUNT if c.payee_account_on_file is False else ''}"
         "</li>"
@@ -75,7 +71,7 @@ def review_forms(user: CurrentUser, c: ClaimOut) -> str:
         )
     if c.status == "attested" and user.is_finance and c.attested_by != user.email:
         cuts = "".join(
-            f"<tr><td>{escape(str(line['rule']))}</td><td>{_kr(str(line['amount']))}</td>"
+            f"<tr><td>{escape(str(line['rule']))}</td><td>{pages.kr(str(line['amount']))}</td>"
             f'<td><input name="amount.{line["id"]}" value="{str(line["amount"]).replace(".", ",")}"'
             ' size="10" inputmode="decimal"></td>'
             f'<td><input name="reason.{line["id"]}" maxlength="2000"></td></tr>'
