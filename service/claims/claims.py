@@ -15,7 +15,6 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from stdnum.no import kontonr
 
 from service.accounts.identity import CurrentUser
 from service.claims import service as pricing
@@ -41,7 +40,7 @@ from service.gatherings import service as gatherings
 from service.lib.audit import record
 from service.lib.clock import now, oslo_iso
 from service.lib.errors import Conflict, Forbidden, Invalid, NotFound
-from service.lib.money import from_ore, nok, parse_money, text, to_ore
+from service.lib.money import bank_account, from_ore, nok, parse_money, text, to_ore
 from service.outbox.service import enqueue_mail
 
 STATUSES = ("draft", "submitted", "attested", "approved", "paid", "returned", "rejected")
@@ -92,14 +91,7 @@ async def _visible(user: CurrentUser, claim_id: str, for_update: bool = False) -
 
 
 def _account(value: str | None) -> str | None:
-    if value is None:
-        return None
-    compact = kontonr.compact(value)
-    if not kontonr.is_valid(compact):
-        raise Invalid(
-            f"{value!r} is not a valid Norwegian bank account number", field="payee_account"
-        )
-    return str(compact)
+    return None if value is None else bank_account(value, "payee_account")
 
 
 async def _lines_of(claim_id: int) -> list[dict[str, Any]]:

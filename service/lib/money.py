@@ -41,3 +41,14 @@ def nok(value: Decimal, language: str = "nb") -> str:
         return f"NOK {money(value):,.2f}"
     whole = f"{money(value):,.2f}".replace(",", " ").replace(".", ",")
     return f"{whole} kr"
+
+
+def bank_account(value: str, field: str) -> str:
+    """A Norwegian account number (11 digits, check digit), given with or without
+    spaces and dots; returned as the 11 digits."""
+    from stdnum.no import kontonr
+
+    compact = str(kontonr.compact(value))
+    if not kontonr.is_valid(compact):
+        raise Invalid(f"{value!r} is not a valid Norwegian bank account number", field=field)
+    return compact

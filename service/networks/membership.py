@@ -6,13 +6,12 @@ import re
 from datetime import UTC, date, datetime
 from typing import Any
 
-from stdnum.no import kontonr
-
 from service.accounts.identity import CurrentUser
 from service.db.tables import Municipality, MunicipalityDomain, Network, NetworkMembership
 from service.db.tx import atomic, is_sqlite
 from service.lib.audit import record
 from service.lib.errors import Conflict, Forbidden, Invalid, NotFound
+from service.lib.money import bank_account
 from service.networks.schemas import MemberOut, MunicipalityDetail, MunicipalityPatch
 from service.networks.service import get_network_row
 
@@ -179,13 +178,7 @@ async def update_municipality(
 ) -> MunicipalityDetail:
     account = None
     if patch.bank_account is not None:
-        compact = kontonr.compact(patch.bank_account)
-        if not kontonr.is_valid(compact):
-            raise Invalid(
-                f"{patch.bank_account!r} is not a valid Norwegian bank account number",
-                field="bank_account",
-            )
-        account = compact
+        account = bank_account(patch.bank_account, "bank_account")
     domains = None
     if patch.email_domains is not None:
         domains = sorted({d.strip().lower().lstrip("@") for d in patch.email_domains})
