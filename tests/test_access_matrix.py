@@ -237,7 +237,7 @@ MATRIX: dict[str, Case] = {
     "GET /api/v1/rates": Case("/api/v1/rates", signed_in(200)),
     "POST /api/v1/rates": Case(
         "/api/v1/rates",
-        only({"finance": 201, "admin": 201}),
+        only({"finance": 201}),
         lambda: {
             **RATE_AMOUNTS,
             "valid_from": f"{next(_rate_years)}-01-01",

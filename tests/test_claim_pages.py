@@ -158,6 +158,13 @@ async def test_coordinator_attests_and_finance_approves_with_a_cut_from_the_page
     assert "Godkjenn</button>" in page.text
     c = await claims_json(claim_id, actors)
     mileage, ferry = c["lines"][0]["id"], c["lines"][1]["id"]
+    assert "Ferge – 2031-04-02" in page.text  # what each line is for
+    r = await finance.post(
+        f"/claims/{claim_id}/decide",
+        data={"action": "approve", f"amount.{mileage}": "1000", f"amount.{ferry}": "100"},
+    )
+    assert "Skriv hvorfor" in (await finance.get(r.headers["location"])).text
+    assert (await claims_json(claim_id, actors))["status"] == "attested"
     r = await finance.post(
         f"/claims/{claim_id}/decide",
         data={

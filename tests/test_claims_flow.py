@@ -1101,3 +1101,30 @@ async def test_an_empty_change_changes_nothing_and_leaves_no_history(client, act
     assert r.status_code == 200 and r.json()["updated_at"] == c["updated_at"]
     h = await client.get(f"/api/v1/claims/{c['id']}/history", headers=who.headers)
     assert [e["action"] for e in h.json()] == ["create"]
+
+
+async def test_a_claim_cut_to_nothing_is_rejected_not_approved(client, actors):
+    _, c = await attested(client, actors, None, other("80.00"))
+    line = c["lines"][0]["id"]
+    r = await act(
+        client,
+        actors["finance"],
+        c["id"],
+        "approve",
+        {"lines": [{"line": line, "approved_amount": "0.00", "reason": "Ikke dokumentert"}]},
+    )
+    assert "reject" in assert_problem(r, 409)["detail"]
+    assert await status_of(c["id"]) == "attested"
+
+
+async def test_odd_receipt_and_gathering_ids_are_unknown_not_errors(client, actors):
+    who, c = await draft(client, actors)
+    for bad in ("%C2%B2", "99999999999999999999"):
+        r = await client.get(f"/api/v1/claims/{c['id']}/receipts/{bad}", headers=who.headers)
+        assert_problem(r, 404)
+        r = await client.post(
+            "/api/v1/claims/preview",
+            json={"gathering": bad.replace("%C2%B2", "²"), "lines": [other("1.00")]},
+            headers=who.headers,
+        )
+        assert_problem(r, 404)

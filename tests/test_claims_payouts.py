@@ -666,16 +666,3 @@ async def test_only_finance_sets_budgets_and_bad_ones_are_refused(client, actors
     assert_problem(await client.put("/api/v1/budgets/vest/1999", json=body, headers=fin), 400)
     r = await client.get(f"/api/v1/budgets?year={year}", headers=fin)
     assert [x for x in r.json() if x["network"] == "vest"] == []  # nothing was stored
-
-
-async def test_a_claim_approved_at_zero_is_not_paid_out(client, actors):
-    gid = await gathering(client, actors, next(_years))
-    nothing = await claim(
-        actors, gid, await person("4204"), ["80.00"], new_account(), cut=(0, "0.00")
-    )
-    assert nothing.approved_total == "0.00"
-    r = await client.post(
-        "/api/v1/payouts", json={"claims": [nothing.id]}, headers=actors["finance"].headers
-    )
-    assert "nothing to pay" in assert_problem(r, 409)["detail"]
-    assert (await claim_of(client, actors, nothing.id))["payout"] is None

@@ -17,7 +17,7 @@ from service.db.tx import atomic
 from service.lib.audit import record
 from service.lib.clock import OSLO, now
 from service.lib.errors import Forbidden, NotFound
-from service.lib.money import from_ore, parse_money, text, to_ore
+from service.lib.money import from_ore, stored_ore, text
 
 
 class BudgetIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -89,7 +89,7 @@ async def list_budgets(user: CurrentUser, year: int | None) -> list[BudgetOut]:
 async def set_budget(user: CurrentUser, slug: str, year: int, data: BudgetIn) -> BudgetOut:
     if not user.is_finance:
         raise Forbidden("Only finance sets budgets")
-    amount = to_ore(parse_money(data.amount, "amount"))
+    amount = stored_ore(data.amount, "amount")
     async with atomic():
         rows = await Network.select(Network.id).where(Network.slug == slug)
         if not rows:

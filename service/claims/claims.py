@@ -40,13 +40,12 @@ from service.gatherings import service as gatherings
 from service.lib.audit import record
 from service.lib.clock import now, oslo_iso
 from service.lib.errors import Conflict, Forbidden, Invalid, NotFound
-from service.lib.money import bank_account, from_ore, nok, parse_money, text, to_ore
+from service.lib.money import MAX_ORE, bank_account, from_ore, nok, parse_money, text, to_ore
 from service.outbox.service import enqueue_mail
 
 STATUSES = ("draft", "submitted", "attested", "approved", "paid", "returned", "rejected")
 EDITABLE = ("draft", "returned")
 UNDER_REVIEW = ("submitted", "attested")
-MAX_ORE = 2**31 - 1  # amounts are stored as 32-bit integers (øre)
 
 CLAIM_SQL = (
     "SELECT c.*, g.title AS gathering_title, g.reimbursable, g.starts_at, g.ends_at, "
@@ -345,6 +344,8 @@ async def approve(user: CurrentUser, claim_id: str, data: ApproveIn, base_url: s
                     f"{what}: {nok(from_ore(line['amount']), lang)} → "
                     f"{nok(from_ore(amount), lang)} ({reason})"
                 )
+        if approved_total == 0:
+            raise Conflict("Nothing would be paid: reject the claim instead, with a reason")
         at = now()
         await Claim.update(
             {

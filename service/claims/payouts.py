@@ -17,7 +17,7 @@ from service.db.tx import atomic, is_sqlite
 from service.lib import csvfile
 from service.lib.clock import OSLO, now, oslo_iso
 from service.lib.errors import Conflict, Forbidden, Invalid, NotFound
-from service.lib.money import from_ore, nok, text
+from service.lib.money import MAX_ORE, from_ore, nok, text
 from service.outbox.service import enqueue_mail
 from service.settings import Settings
 
@@ -154,9 +154,9 @@ async def create(user: CurrentUser, data: PayoutIn) -> PayoutOut:
                 raise Conflict(f"Claim {claim_id} is {state}; only approved claims are paid out")
             if not r["payee_account"]:
                 raise Conflict(f"Claim {claim_id} has no account to pay to")
-            if not r["approved_total"]:
-                raise Conflict(f"Claim {claim_id} was approved at 0.00: there is nothing to pay")
             total += r["approved_total"]
+        if total > MAX_ORE:
+            raise Conflict("The batch is larger than one payout can hold; split it in two")
         inserted = await Payout.insert(Payout(total=total, created_by=user.email))
         payout_id = int(inserted[0]["id"])
         await Claim.update({Claim.payout: payout_id, Claim.updated_at: now()}).where(

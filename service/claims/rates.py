@@ -12,7 +12,7 @@ from service.db.tables import RateTable
 from service.db.tx import atomic
 from service.lib.audit import record
 from service.lib.errors import Conflict, Forbidden, Invalid
-from service.lib.money import from_ore, parse_money, text, to_ore
+from service.lib.money import from_ore, stored_ore, text
 
 AMOUNTS = ("km", "passenger_km", "day_6_12h", "day_over_12h", "overnight", "night_allowance")
 
@@ -41,9 +41,9 @@ async def list_rates() -> list[RateOut]:
 
 
 async def create(user: CurrentUser, data: RateIn) -> RateOut:
-    if not (user.is_finance or user.is_admin):
+    if not user.is_finance:
         raise Forbidden("Only finance may publish rate tables")
-    values: dict[str, Any] = {k: to_ore(parse_money(getattr(data, k), k)) for k in AMOUNTS}
+    values: dict[str, Any] = {k: stored_ore(getattr(data, k), k) for k in AMOUNTS}
     if values["km"] == 0:
         raise Invalid("The km rate cannot be zero", field="km")
     async with atomic():

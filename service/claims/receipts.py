@@ -95,11 +95,8 @@ async def add(
 
 async def fetch(user: CurrentUser, claim_id: str, receipt_id: str) -> dict[str, Any]:
     c = await claims._visible(user, claim_id)
-    if not receipt_id.isdigit():
-        raise NotFound("No receipt with that id")
-    rows = await Receipt.select().where(
-        (Receipt.id == int(receipt_id)) & (Receipt.claim == c["id"])
-    )
+    rid = claims._id(receipt_id, "receipt")
+    rows = await Receipt.select().where((Receipt.id == rid) & (Receipt.claim == c["id"]))
     if not rows:
         raise NotFound("No receipt with that id")
     # The download's Content-Disposition is built from "filename"; the stored name

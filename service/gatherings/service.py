@@ -64,7 +64,11 @@ async def lock(gathering_id: int) -> dict[str, Any] | None:
 
 
 async def _row(gathering_id: str | int) -> dict[str, Any] | None:
-    if isinstance(gathering_id, str) and not gathering_id.isdigit():
+    if isinstance(gathering_id, str) and not (
+        gathering_id.isascii() and gathering_id.isdigit() and len(gathering_id) <= 10
+    ):
+        return None
+    if int(gathering_id) > 2**31 - 1:  # ids are 32-bit integers on PostgreSQL
         return None
     return await _fetch(int(gathering_id), for_update=False)
 

@@ -22,6 +22,17 @@ def parse_money(text: str, field: str) -> Decimal:
     return money(text.strip())
 
 
+MAX_ORE = 2**31 - 1  # money columns are 32-bit integers of øre (21 474 836.47 kr)
+
+
+def stored_ore(text_value: str, field: str) -> int:
+    """A money string as øre that fits the database, else 422 naming the field."""
+    ore = to_ore(parse_money(text_value, field))
+    if ore > MAX_ORE:
+        raise Invalid("The amount is larger than Samling can store", field=field)
+    return ore
+
+
 def to_ore(value: Decimal) -> int:
     return int(money(value) * 100)
 

@@ -7,6 +7,7 @@ prices come from POST /api/v1/claims/preview, called by a few lines of script.
 
 from __future__ import annotations
 
+import math
 import re
 from html import escape
 from typing import Annotated, Any
@@ -192,7 +193,7 @@ def lines_from_form(form: Any) -> list[dict[str, Any]]:
                 line[name] = float(value) if name in NUMBERS and _number(value) else value
         if len(line) > 1:
             for name in ("passengers", "nights"):
-                if isinstance(line.get(name), float):
+                if isinstance(line.get(name), float) and abs(line[name]) < 1000:
                     line[name] = int(line[name])
             lines.append(line)
     return lines
@@ -200,10 +201,9 @@ def lines_from_form(form: Any) -> list[dict[str, Any]]:
 
 def _number(value: str) -> bool:
     try:
-        float(value)
+        return math.isfinite(float(value))
     except ValueError:
         return False
-    return True
 
 
 @post("/claims/new", media_type=MediaType.HTML, include_in_schema=False, status_code=303)
@@ -259,7 +259,8 @@ async def claim_page(
     except DomainError:
         return pages.layout("Ikke funnet", "<h1>Fant ikke reiseregningen</h1>", status=404)
     rows = "".join(
-        f"<tr><td>{KIND_NB.get(str(line['kind']), '')}</td><td>{escape(str(line['rule']))}</td>"
+        f"<tr><td>{KIND_NB.get(str(line['kind']), '')}<br><small>{escape(pages.what(line))}"
+        f"</small></td><td>{escape(str(line['rule']))}</td>"
         f"<td>{pages.kr(str(line['amount']))}</td>"
         f"<td>{pages.kr(_text(line['approved_amount']))}"
         f"{' – ' + escape(str(line['cut_reason'])) if line.get('cut_reason') else ''}</td></tr>"
@@ -326,6 +327,7 @@ async def submit_from_page(
 
 @post(
     "/claims/{claim_id:str}/receipt",
+    request_max_body_size=receipts.MAX_BYTES + 1024 * 1024,
     media_type=MediaType.HTML,
     include_in_schema=False,
     status_code=303,

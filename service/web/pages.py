@@ -22,6 +22,13 @@ def kr(value: str | None) -> str:
     return "" if value is None else nok(Decimal(value))
 
 
+def what(line: dict[str, object]) -> str:
+    """What a claim line is for, in the claimant's words, with its date."""
+    words = [str(line[k]) for k in ("description", "route", "hotel") if line.get(k)]
+    when = line.get("date") or str(line.get("departure") or "")[:10]
+    return " – ".join([*words, str(when)] if when else words)
+
+
 def layout(title: str, body: str, status: int = 200) -> Response[str]:
     html = (
         '<!doctype html><html lang="nb"><head><meta charset="utf-8">'

@@ -16,7 +16,8 @@ from service.accounts.guards import current_user
 from service.accounts.identity import CurrentUser
 from service.claims import claims
 from service.claims.schemas import ApproveIn, ClaimOut, Cut
-from service.lib.errors import DomainError
+from service.lib.errors import DomainError, Invalid
+from service.lib.money import parse_money, text
 from service.settings import Settings
 from service.web import pages
 
@@ -71,7 +72,8 @@ def review_forms(user: CurrentUser, c: ClaimOut) -> str:
         )
     if c.status == "attested" and user.is_finance and c.attested_by != user.email:
         cuts = "".join(
-            f"<tr><td>{escape(str(line['rule']))}</td><td>{pages.kr(str(line['amount']))}</td>"
+            f"<tr><td>{escape(pages.what(line))}<br><small>{escape(str(line['rule']))}</small></td>"
+            f"<td>{pages.kr(str(line['amount']))}</td>"
             f'<td><input name="amount.{line["id"]}" value="{str(line["amount"]).replace(".", ",")}"'
             ' size="10" inputmode="decimal"></td>'
             f'<td><input name="reason.{line["id"]}" maxlength="2000"></td></tr>'
@@ -95,12 +97,19 @@ def review_forms(user: CurrentUser, c: ClaimOut) -> str:
 
 
 def _approval(form: Any, c: ClaimOut) -> ApproveIn:
+    """Cuts from the form: a line whose amount was changed, with its reason."""
     cuts = []
-    for line in c.lines:
-        given = str(form.get(f"amount.{line['id']}", "")).strip().replace(" ", "").replace(",", ".")
-        if given and given != str(line["amount"]):
-            reason = str(form.get(f"reason.{line['id']}", "")).strip() or "–"
-            cuts.append(Cut(line=str(line["id"]), approved_amount=given, reason=reason))
+    for i, line in enumerate(c.lines):
+        given = str(form.get(f"amount.{line['id']}", "")).strip().replace(" ", "")
+        if not given:
+            continue
+        amount = parse_money(given.replace(",", "."), f"lines[{i}].approved_amount")
+        if amount == parse_money(str(line["amount"]), "amount"):
+            continue
+        reason = str(form.get(f"reason.{line['id']}", "")).strip()
+        if not reason:
+            raise Invalid("Skriv hvorfor posten kuttes", field=f"lines[{i}].reason")
+        cuts.append(Cut(line=str(line["id"]), approved_amount=text(amount), reason=reason))
     return ApproveIn(lines=cuts, comment="")
 
 
