@@ -97,10 +97,10 @@ async def _lines_of(claim_id: int) -> list[dict[str, Any]]:
     return await ClaimLine.select().where(ClaimLine.claim == claim_id).order_by(ClaimLine.position)
 
 
-async def _price(lines: list[LineIn], c: dict[str, Any], language: str) -> list[dict[str, Any]]:
-    gathering = await gatherings.lock(c["gathering"])
-    assert gathering is not None
-    priced, _ = await pricing.price_all(lines, gathering, language)
+async def _price(user: CurrentUser, lines: list[LineIn], gathering_id: int) -> list[dict[str, Any]]:
+    # A plain read: locking the gathering would queue claims behind its registrations.
+    gathering = await gatherings.visible_row(user, gathering_id)
+    priced, _ = await pricing.price_all(lines, gathering, user.language)
     return priced
 
 
@@ -174,9 +174,7 @@ async def create(user: CurrentUser, data: ClaimIn) -> ClaimOut:
                 Municipality.id == municipality
             )
             account = found[0]["bank_account"] if found else None
-        gathering = await gatherings.lock(reg["gathering"])
-        assert gathering is not None
-        priced, _ = await pricing.price_all(data.lines, gathering, user.language)
+        priced = await _price(user, data.lines, reg["gathering"])
         inserted = await Claim.insert(
             Claim(
                 registration=reg_id,
@@ -205,7 +203,7 @@ async def update(user: CurrentUser, claim_id: str, patch: ClaimPatch) -> ClaimOu
         if patch.payee_account is not None:
             changes[Claim.payee_account] = _account(patch.payee_account)
         if patch.lines is not None:
-            priced = await _price(patch.lines, c, user.language)
+            priced = await _price(user, patch.lines, c["gathering"])
             changes[Claim.total] = await _store_lines(c["id"], priced)
         if len(changes) > 1:  # an empty PATCH changes nothing and leaves no history
             await Claim.update(changes).where(Claim.id == c["id"])
