@@ -40,6 +40,7 @@ from service.gatherings import service as gatherings
 from service.lib.audit import record
 from service.lib.clock import now, oslo_iso
 from service.lib.errors import Conflict, Forbidden, Invalid, NotFound
+from service.lib.ids import row_id
 from service.lib.money import MAX_ORE, bank_account, from_ore, nok, parse_money, text, to_ore
 from service.outbox.service import enqueue_mail
 
@@ -58,14 +59,11 @@ CLAIM_SQL = (
 )
 
 
-MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
-
-
 def _id(value: str, what: str) -> int:
-    """An id as given: ASCII digits within the column's range, else 404."""
-    if not (value.isascii() and value.isdigit()) or len(value) > 12 or int(value) > MAX_ID:
+    number = row_id(value)
+    if number is None:
         raise NotFound(f"No {what} with that id")
-    return int(value)
+    return number
 
 
 async def _fetch(claim_id: int, for_update: bool = False) -> dict[str, Any] | None:

@@ -17,6 +17,7 @@ from service.db.tx import atomic, is_sqlite
 from service.lib import csvfile
 from service.lib.clock import OSLO, now, oslo_iso
 from service.lib.errors import Conflict, Forbidden, Invalid, NotFound
+from service.lib.ids import row_id
 from service.lib.money import MAX_ORE, from_ore, nok, text
 from service.outbox.service import enqueue_mail
 from service.settings import Settings
@@ -46,18 +47,6 @@ class PayoutOut(msgspec.Struct):
     created_at: str
     paid_by: str | None
     paid_at: str | None
-
-
-MAX_ID = 2**31 - 1  # ids are PostgreSQL `integer`: a larger one is no row, not an error
-
-
-def _number(value: str) -> int | None:
-    """An id as given: ASCII digits only (str.isdigit also accepts "²", which int()
-    refuses), and within the column's range."""
-    if not (value.isascii() and value.isdigit()) or len(value) > 12:
-        return None
-    number = int(value)
-    return number if number <= MAX_ID else None
 
 
 def _finance(user: CurrentUser) -> None:
@@ -108,7 +97,7 @@ async def _out(row: dict[str, Any]) -> PayoutOut:
 
 
 async def _row(payout_id: str, for_update: bool = False) -> dict[str, Any]:
-    number = _number(payout_id)
+    number = row_id(payout_id)
     if number is None:
         raise NotFound("No payout with that id")
     sql = "SELECT * FROM payout WHERE id = {}"
@@ -131,7 +120,7 @@ async def create(user: CurrentUser, data: PayoutIn) -> PayoutOut:
         raise Invalid("Name at least one approved claim", field="claims")
     ids: list[int] = []
     for i, given in enumerate(data.claims):
-        number = _number(given)
+        number = row_id(given)
         if number is None:
             raise Invalid(f"No claim {given!r}", field=f"claims[{i}]")
         if number in ids:  # compared as numbers: "7" and "07" are one claim

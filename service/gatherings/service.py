@@ -30,6 +30,7 @@ from service.gatherings.schemas import (
 from service.lib.audit import record
 from service.lib.clock import OSLO, now, oslo_iso, oslo_text, parse_when
 from service.lib.errors import Conflict, Forbidden, Invalid, NotFound
+from service.lib.ids import row_id
 from service.networks.service import municipality_id
 from service.outbox.service import enqueue_mail
 from service.settings import current_settings
@@ -64,13 +65,8 @@ async def lock(gathering_id: int) -> dict[str, Any] | None:
 
 
 async def _row(gathering_id: str | int) -> dict[str, Any] | None:
-    if isinstance(gathering_id, str) and not (
-        gathering_id.isascii() and gathering_id.isdigit() and len(gathering_id) <= 10
-    ):
-        return None
-    if int(gathering_id) > 2**31 - 1:  # ids are 32-bit integers on PostgreSQL
-        return None
-    return await _fetch(int(gathering_id), for_update=False)
+    number = row_id(gathering_id)
+    return None if number is None else await _fetch(number, for_update=False)
 
 
 async def visible_row(user: CurrentUser | None, gathering_id: str | int) -> dict[str, Any]:
