@@ -10,9 +10,14 @@ export UV_PYTHON := $(PYTHON)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint types test-sqlite test-postgres test-deps clean
+.PHONY: install run test lint types test-sqlite test-postgres test-deps clean messages
 
-install: $(VENV)/.installed
+LOCALE := service/locale
+PO_FILES := $(wildcard $(LOCALE)/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+VENDOR := service/web/static/vendor
+
+install: $(VENV)/.installed $(MO_FILES) $(VENDOR)/.built
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -21,6 +26,31 @@ $(UV):
 $(VENV)/.installed: pyproject.toml uv.lock $(UV)
 	$(UV) sync --frozen
 	touch $@
+
+# Compiled catalogs are built, never committed; the .po files are the source.
+$(LOCALE)/%/LC_MESSAGES/messages.mo: $(LOCALE)/%/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -D messages -i $< -o $@ 2>&1 | grep -v '^compiling' || true
+	@test -s $@
+
+# Designsystemet, htmx and the Inter font from the npm registry (package-lock.json), copied
+# into the folder Litestar serves as /static/vendor/. Never a CDN, never committed.
+$(VENDOR)/.built: package.json package-lock.json
+	npm ci --silent --no-audit --no-fund
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/fonts
+	cp node_modules/@digdir/designsystemet-css/dist/src/index.css $(VENDOR)/designsystemet.css
+	cp node_modules/@digdir/designsystemet-theme/brand/digdir.css $(VENDOR)/theme.css
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
+	sed 's#./files/#fonts/#' node_modules/@fontsource-variable/inter/index.css > $(VENDOR)/inter.css
+	cp node_modules/@fontsource-variable/inter/files/*-wght-normal.woff2 $(VENDOR)/fonts/
+	touch $@
+
+# Source strings changed: extract them and update every catalog (then translate the new ones).
+messages: $(VENV)/.installed
+	flock $(LOCALE)/.lock sh -c '$(BIN)/pybabel extract -F babel.cfg --add-location=file \
+	  --sort-by-file -k N_ -k pgettext:1c,2 -k npgettext:1c,2,3 -w 100 -o $(LOCALE)/messages.pot . && \
+	  $(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -D messages \
+	  -w 100 -i $(LOCALE)/messages.pot -d $(LOCALE)'
+	$(MAKE) --no-print-directory $(MO_FILES)
 
 run: install
 	$(BIN)/samling migrate
@@ -55,4 +85,4 @@ test-postgres: install test-deps
 test: lint types test-sqlite test-postgres
 
 clean:
-	rm -rf $(VENV) $(TOOLS) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(TOOLS) .mypy_cache .ruff_cache .pytest_cache node_modules $(VENDOR) $(MO_FILES)

@@ -51,10 +51,13 @@ from service.web.claim_pages import (
     receipt_from_page,
     submit_from_page,
 )
-from service.web.controller import home, login_page, login_submit
+from service.web.controller import login_page, login_submit
 from service.web.gathering_pages import gathering_list, gathering_page, register_from_page
 from service.web.payout_pages import paid_from_page, payout_from_page, payout_list, payout_page
 from service.web.review_pages import decide, review_queue
+from service.web.router import static_router, web_router
+from service.web.site_pages import home, logout_page, switch_language
+from service.web.templating import template_config
 from tasks.periodic import periodic_lifespan
 from tasks.queue import queue_lifespan
 
@@ -106,24 +109,31 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     return Litestar(
         route_handlers=[
-            home,
-            gathering_list,
-            gathering_page,
-            register_from_page,
-            login_page,
-            my_claims,
-            new_claim,
-            create_from_form,
-            claim_page,
-            submit_from_page,
-            receipt_from_page,
-            review_queue,
-            decide,
-            payout_list,
-            payout_from_page,
-            payout_page,
-            paid_from_page,
-            login_submit,
+            web_router(
+                [
+                    home,
+                    switch_language,
+                    logout_page,
+                    gathering_list,
+                    gathering_page,
+                    register_from_page,
+                    login_page,
+                    login_submit,
+                    my_claims,
+                    new_claim,
+                    create_from_form,
+                    claim_page,
+                    submit_from_page,
+                    receipt_from_page,
+                    review_queue,
+                    decide,
+                    payout_list,
+                    payout_from_page,
+                    payout_page,
+                    paid_from_page,
+                ]
+            ),
+            static_router(),
             health,
             ready,
             follow_login_link,
@@ -149,6 +159,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "limiter": Provide(lambda: limiter, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,
+        template_config=template_config(),
         middleware=[
             request_id_middleware,
             DefineMiddleware(auth_middleware, settings=settings, sessions=sessions),

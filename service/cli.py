@@ -43,7 +43,7 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         help="admin | finance | coordinator:<network-slug>",
     )
-    add.add_argument("--language", choices=["nb", "en"], default="nb")
+    add.add_argument("--language", choices=["nb", "nn", "en"], default="nb")
 
     token = sub.add_parser("token", help="API tokens")
     token_sub = token.add_subparsers(dest="what", required=True)

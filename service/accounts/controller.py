@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
@@ -31,10 +30,7 @@ from service.accounts.schemas import (
     UserOut,
 )
 from service.accounts.secrets import new_secret
-from service.db.tables import User
-from service.db.tx import atomic
-from service.lib.audit import record
-from service.lib.errors import DomainError, Invalid, NotFound
+from service.lib.errors import DomainError, NotFound
 from service.settings import Settings
 from service.web import pages
 
@@ -147,21 +143,7 @@ class MeController(Controller):
     @patch("/", summary="Change my name or language")
     async def update_me(self, request: Request[Any, Any, Any], data: JSONBody[MePatch]) -> MeOut:
         user = me_of(request)
-        changes: dict[Any, Any] = {}
-        if data.name is not None:
-            if not data.name.strip():
-                raise Invalid("name must not be blank", field="name")
-            changes[User.name] = data.name.strip()
-        if data.language is not None:
-            changes[User.language] = data.language
-        if changes:
-            async with atomic():
-                await User.update(changes).where(User.id == user.id)
-                await record(
-                    user.email, "user.update", "user", user.id, after=msgspec.structs.asdict(data)
-                )
-        fresh = await service.load_user(user.id)
-        assert fresh is not None
+        fresh = await service.update_profile(user, name=data.name, language=data.language)
         return MeOut(**service.user_json(fresh))
 
     @post("/tokens", summary="Create an API token (shown once)")

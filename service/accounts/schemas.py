@@ -36,7 +36,7 @@ class MeOut(msgspec.Struct):
 
 class MePatch(msgspec.Struct, forbid_unknown_fields=True):
     name: Name | None = None
-    language: Literal["nb", "en"] | None = None
+    language: Literal["nb", "nn", "en"] | None = None
 
 
 class TokenIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -63,7 +63,7 @@ class UserIn(msgspec.Struct, forbid_unknown_fields=True):
     name: Name
     municipality: MunicipalityNumber | None = None
     roles: list[str] = msgspec.field(default_factory=list)
-    language: Literal["nb", "en"] = "nb"
+    language: Literal["nb", "nn", "en"] = "nb"
 
 
 class UserOut(msgspec.Struct):

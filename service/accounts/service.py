@@ -21,6 +21,7 @@ from service.db.tables import (
 from service.db.tx import atomic
 from service.lib.audit import record
 from service.lib.errors import Conflict, Invalid, NotFound
+from service.lib.i18n import LANGUAGES
 from service.networks.service import municipality_id
 from service.outbox.service import enqueue_mail
 
@@ -149,6 +150,30 @@ async def load_user(user_id: int) -> CurrentUser | None:
         municipality_number=row["municipality.number"],
         roles=frozenset(await roles_of(row["id"])),
     )
+
+
+async def update_profile(
+    user: CurrentUser, *, name: str | None = None, language: str | None = None
+) -> CurrentUser:
+    """Change one's own name or language (one transaction, audited); returns the fresh user."""
+    changes: dict[Any, Any] = {}
+    after: dict[str, str] = {}
+    if name is not None:
+        if not name.strip():
+            raise Invalid("name must not be blank", field="name")
+        changes[User.name] = after["name"] = name.strip()
+    if language is not None:
+        if language not in LANGUAGES:
+            raise Invalid("language must be one of nb, nn, en", field="language")
+        changes[User.language] = after["language"] = language
+    if changes:
+        async with atomic():
+            await User.update(changes).where(User.id == user.id)
+            await record(user.email, "user.update", "user", user.id, after=after)
+    fresh = await load_user(user.id)
+    if fresh is None:
+        raise NotFound("No such user")
+    return fresh
 
 
 async def user_id_by_email(email: str) -> int | None:

@@ -12,6 +12,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from service.lib import i18n
 from service.lib.middleware import loggable_path
 
 log = structlog.get_logger("samling.errors")
@@ -34,15 +35,34 @@ TITLES = {
 
 
 class DomainError(Exception):
-    """A rule said no. Services raise it; the API turns it into problem+json."""
+    """A rule said no. Services raise it; the API turns it into problem+json.
+
+    `detail` is an English msgid, with `{name}` placeholders filled from `params`: the API
+    answers it in English, pages show `message()`, the same text from the catalogs in the
+    language of the request (`make messages` extracts these constructors' first argument).
+    """
 
     status_code = 400
 
-    def __init__(self, detail: str, *, field: str | None = None, **extra: Any) -> None:
-        super().__init__(detail)
-        self.detail = detail
+    def __init__(
+        self,
+        detail: str,
+        *,
+        field: str | None = None,
+        params: dict[str, Any] | None = None,
+        **extra: Any,
+    ) -> None:
+        self.template = detail
+        self.params = params or {}
+        self.detail = detail.format(**self.params) if self.params else detail
+        super().__init__(self.detail)
         self.field = field
         self.extra = extra
+
+    def message(self) -> str:
+        """The detail in the language of the moment."""
+        text = i18n.gettext(self.template)
+        return text.format(**self.params) if self.params else text
 
 
 class BadInput(DomainError):
