@@ -43,20 +43,8 @@ from service.networks.controller import MunicipalityController, NetworkControlle
 from service.ops.controller import health, ready
 from service.outbox.controller import OutboxAdminController
 from service.settings import Settings, SettingsError, load_settings
-from service.web.claim_pages import (
-    claim_page,
-    create_from_form,
-    my_claims,
-    new_claim,
-    receipt_from_page,
-    submit_from_page,
-)
-from service.web.controller import login_page, login_submit
-from service.web.gathering_pages import gathering_list, gathering_page, register_from_page
-from service.web.payout_pages import paid_from_page, payout_from_page, payout_list, payout_page
-from service.web.review_pages import decide, review_queue
+from service.web.routes import PAGES
 from service.web.router import static_router, web_router
-from service.web.site_pages import home, logout_page, switch_language
 from service.web.templating import template_config
 from tasks.periodic import periodic_lifespan
 from tasks.queue import queue_lifespan
@@ -109,30 +97,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     return Litestar(
         route_handlers=[
-            web_router(
-                [
-                    home,
-                    switch_language,
-                    logout_page,
-                    gathering_list,
-                    gathering_page,
-                    register_from_page,
-                    login_page,
-                    login_submit,
-                    my_claims,
-                    new_claim,
-                    create_from_form,
-                    claim_page,
-                    submit_from_page,
-                    receipt_from_page,
-                    review_queue,
-                    decide,
-                    payout_list,
-                    payout_from_page,
-                    payout_page,
-                    paid_from_page,
-                ]
-            ),
+            web_router(PAGES),
             static_router(),
             health,
             ready,

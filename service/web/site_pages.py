@@ -29,7 +29,9 @@ async def home(viewer: NamedDependency[Viewer]) -> Template:
 
 @post("/language", status_code=303)
 async def switch_language(
-    request: Request[Any, Any, Any], viewer: NamedDependency[Viewer], settings: NamedDependency[Settings]
+    request: Request[Any, Any, Any],
+    viewer: NamedDependency[Viewer],
+    settings: NamedDependency[Settings],
 ) -> Response[Any]:
     """Remember the choice in a cookie, and on the account when someone is signed in."""
     form = await request.form()

@@ -1,0 +1,46 @@
+"""Every page route, in one list: app.py hands it to the web Router."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from service.web.claim_pages import (
+    claim_page,
+    create_from_form,
+    my_claims,
+    new_claim,
+    receipt_from_page,
+    submit_from_page,
+)
+from service.web.controller import login_page, login_submit
+from service.web.gathering_pages import gathering_list, gathering_page, register_from_page
+from service.web.payout_pages import paid_from_page, payout_from_page, payout_list, payout_page
+from service.web.review_pages import decide, review_queue
+from service.web.site_pages import home, logout_page, switch_language
+
+PAGES: list[Any] = [
+    # site
+    home,
+    switch_language,
+    logout_page,
+    # sign-in and sign-up
+    login_page,
+    login_submit,
+    # gatherings
+    gathering_list,
+    gathering_page,
+    register_from_page,
+    # claims, review, payouts
+    my_claims,
+    new_claim,
+    create_from_form,
+    claim_page,
+    submit_from_page,
+    receipt_from_page,
+    review_queue,
+    decide,
+    payout_list,
+    payout_from_page,
+    payout_page,
+    paid_from_page,
+]
