@@ -43,8 +43,8 @@ from service.networks.controller import MunicipalityController, NetworkControlle
 from service.ops.controller import health, ready
 from service.outbox.controller import OutboxAdminController
 from service.settings import Settings, SettingsError, load_settings
-from service.web.routes import PAGES
 from service.web.router import static_router, web_router
+from service.web.routes import PAGES
 from service.web.templating import template_config
 from tasks.periodic import periodic_lifespan
 from tasks.queue import queue_lifespan
