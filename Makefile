@@ -65,7 +65,8 @@ types: install
 	$(BIN)/mypy service tasks emails
 
 # The calendar tests check invitations with libical (Debian's GObject bindings, run
-# by the system Python) and feeds with Mozilla's ical.js (npm, installed by the tests).
+# by the system Python) and feeds with Mozilla's ical.js (npm, installed by the tests);
+# the browser tests (tests/browser) drive Debian's Chromium through Playwright.
 ICAL_CHECK := /usr/bin/python3 -c 'import gi; gi.require_version("ICalGLib", "3.0")'
 test-deps:
 	@$(ICAL_CHECK) 2>/dev/null || { \
@@ -74,6 +75,12 @@ test-deps:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
 	    gir1.2-ical-3.0 python3-gi >/dev/null; }
+	@[ -x /usr/bin/chromium ] || { \
+	  echo "installing Debian's Chromium for the browser tests (chromium)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
+	    chromium >/dev/null; }
 	cd tests/js && { [ -d node_modules ] || npm ci --silent --no-audit --no-fund; }
 
 test-sqlite: install test-deps

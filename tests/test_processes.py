@@ -21,8 +21,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(samling_bin: Path, **env: str) -> Iterator[str]:
-    port = free_port()
+def serving(samling_bin: Path, port: int | None = None, **env: str) -> Iterator[str]:
+    port = port or free_port()
     proc = subprocess.Popen(
         [str(samling_bin), "serve", "--port", str(port)],
         env={**os.environ, **env},
