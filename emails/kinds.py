@@ -1,14 +1,20 @@
 """The mail kinds and the context keys each one needs (its contract with the callers).
 
-Every kind has, per language (nb, en), three templates under emails/templates/{lang}/:
-`{kind}.subject.txt`, `{kind}.txt` and `{kind}.html`. The renderer adds the common
-variables (`base_url`, `site_name`, `language`, `recipient`) to the row's context.
+Every kind has three templates under emails/templates/: `{kind}.subject.txt`,
+`{kind}.txt` and `{kind}.html`, written with English msgids (`_()`, `ngettext`,
+`pgettext`) that the catalogs in service/locale/ give in bokmål, nynorsk and English.
+The renderer adds the common variables (`base_url`, `site_name`, `language`) to the
+row's context. Texts a caller formats itself (times, amounts, `cuts`) come formatted in
+the row's language (service.lib.i18n under `use(language)`).
 """
 
 from __future__ import annotations
 
-LANGUAGES = ("nb", "en")
-DEFAULT_LANGUAGE = "nb"
+from service.lib.i18n import DEFAULT, LANGUAGES
+
+__all__ = ["DEFAULT_LANGUAGE", "GATHERING", "KINDS", "LANGUAGES", "OPTIONAL_KEYS"]
+
+DEFAULT_LANGUAGE = DEFAULT
 
 GATHERING = ("name", "title", "starts", "ends", "venue", "address", "city", "url")
 
@@ -22,8 +28,10 @@ KINDS: dict[str, tuple[str, ...]] = {
     # To the applicant: the account has been approved.
     "account_approved": ("name", "url"),
     # Gathering mails: every one has the gathering's words (service.gatherings.service.
-    # mail_context) and the registration; confirmed, promoted, changed and cancelled
-    # ones may carry an iMIP invitation in `_parts`.
+    # mail_context: `starts` and `ends` are date-times written out for the language) and
+    # the registration; `changes` is a list of {field, old, new} (field: title, starts_at,
+    # ends_at, venue, address, city); confirmed, promoted, changed and cancelled ones may
+    # carry an iMIP invitation in `_parts`.
     "registration_confirmed": GATHERING,
     "registration_waitlisted": (*GATHERING, "position"),
     "registration_promoted": GATHERING,

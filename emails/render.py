@@ -1,8 +1,13 @@
 """Rendering: one outbox row (kind, language, context) into a MIME message.
 
-Templates live in emails/templates/{nb,en}/ as `{kind}.subject.txt`, `{kind}.txt` and
-`{kind}.html`; they render with StrictUndefined, so a missing context key is an error,
-never an empty gap in a mail. The message is plain text plus HTML
+Templates live in emails/templates/ as `{kind}.subject.txt`, `{kind}.txt` and
+`{kind}.html`, one set for every language: their texts are English msgids, rendered
+inside `i18n.use(language)` so the catalogs give bokmål (the default), nynorsk or
+English, with the same gettext and formatting filters as the pages
+(`i18n.install_jinja`). Texts are `_()`/`ngettext()` calls, one per paragraph or line,
+so the plain-text mails keep their line breaks (a trimmed `{% trans %}` block would fold
+them). They render with StrictUndefined, so a missing context key is an error, never an
+empty gap in a mail. The message is plain text plus HTML
 (multipart/alternative), with optional extra parts (`MimePart`): an alternative part
 such as `text/calendar; method=REQUEST`, or an attachment.
 """
@@ -25,6 +30,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from emails.kinds import DEFAULT_LANGUAGE, KINDS, LANGUAGES
+from service.lib import i18n
 
 TEMPLATES = Path(__file__).parent / "templates"
 SITE_NAME = "Samling"
@@ -85,7 +91,7 @@ class MimePart:
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         undefined=StrictUndefined,
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
@@ -93,6 +99,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    return i18n.install_jinja(env)
 
 
 def language_of(language: str | None) -> str:
@@ -114,12 +121,13 @@ def render_texts(
     }
     env = environment()
     try:
-        subject = env.get_template(f"{lang}/{kind}.subject.txt").render(variables)
-        variables["subject"] = subject = " ".join(subject.split())
-        text = env.get_template(f"{lang}/{kind}.txt").render(variables)
-        html = env.get_template(f"{lang}/{kind}.html").render(variables)
+        with i18n.use(lang):
+            subject = env.get_template(f"{kind}.subject.txt").render(variables)
+            variables["subject"] = subject = " ".join(subject.split())
+            text = env.get_template(f"{kind}.txt").render(variables)
+            html = env.get_template(f"{kind}.html").render(variables)
     except Exception as exc:  # jinja2's UndefinedError, TemplateNotFound, syntax errors
-        raise RenderError(f"{lang}/{kind}: {type(exc).__name__}: {exc}") from exc
+        raise RenderError(f"{kind} ({lang}): {type(exc).__name__}: {exc}") from exc
     return subject, text.rstrip() + "\n", html
 
 

@@ -1,4 +1,4 @@
-"""Templates and MIME: every kind in both languages, headers, extra parts."""
+"""Templates and MIME: every kind in every language (nb, nn, en), headers, extra parts."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ SAMPLE = {
     "applicant_email": "per@bamble.kommune.no",
     "municipality": "Bamble",
     "title": "Nettverkssamling – Agder & Rogaland",
-    "starts": "11.03.2027 kl. 10:00",
-    "ends": "12.03.2027 kl. 15:00",
+    "starts": "11. mars 2027 kl. 10.00",
+    "ends": "12. mars 2027 kl. 15.00",
     "venue": "Scandic <Bystranda>",
     "address": "Østre Strandgate 76",
     "city": "Kristiansand",
@@ -43,39 +43,29 @@ COMMON = {
     "mail_from": "Samling <noreply@samling.example>",
     "base_url": "https://samling.example",
 }
+# A word each subject carries, per kind: (bokmål, nynorsk, English).
+_SUBJECT_WORDS = {
+    "login_link": ("Innloggingslenke", "Innloggingslenkje", "sign-in link"),
+    "signup_confirm": ("Bekreft", "Stadfest", "Confirm"),
+    "approval_needed": ("godkjenning", "godkjenning", "approval"),
+    "account_approved": ("godkjent", "godkjent", "approved"),
+    "registration_confirmed": ("bekreftet", "stadfest", "confirmed"),
+    "registration_waitlisted": ("venteliste", "ventelista", "waiting list"),
+    "registration_promoted": ("plass", "plass", "place"),
+    "registration_cancelled": ("avmeldt", "meldt av", "cancelled"),
+    "gathering_changed": ("Endring", "Endring", "Changed"),
+    "gathering_cancelled": ("Avlyst", "Avlyst", "Cancelled"),
+    "gathering_reminder": ("Påminnelse", "Påminning", "Reminder"),
+    "claim_submitted": ("attestering", "attestering", "approval"),
+    "claim_returned": ("retur", "retur", "returned"),
+    "claim_rejected": ("avvist", "avvist", "rejected"),
+    "claim_approved": ("godkjent", "godkjent", "approved"),
+    "claim_paid": ("utbetalt", "utbetalt", "paid"),
+}
 SUBJECT_WORDS = {
-    ("login_link", "nb"): "Innloggingslenke",
-    ("login_link", "en"): "sign-in link",
-    ("signup_confirm", "nb"): "Bekreft",
-    ("signup_confirm", "en"): "Confirm",
-    ("approval_needed", "nb"): "godkjenning",
-    ("approval_needed", "en"): "approval",
-    ("account_approved", "nb"): "godkjent",
-    ("account_approved", "en"): "approved",
-    ("registration_confirmed", "nb"): "bekreftet",
-    ("registration_confirmed", "en"): "confirmed",
-    ("registration_waitlisted", "nb"): "venteliste",
-    ("registration_waitlisted", "en"): "waiting list",
-    ("registration_promoted", "nb"): "plass",
-    ("registration_promoted", "en"): "place",
-    ("registration_cancelled", "nb"): "avmeldt",
-    ("registration_cancelled", "en"): "cancelled",
-    ("gathering_changed", "nb"): "Endring",
-    ("gathering_changed", "en"): "Changed",
-    ("gathering_cancelled", "nb"): "Avlyst",
-    ("gathering_cancelled", "en"): "Cancelled",
-    ("gathering_reminder", "nb"): "Påminnelse",
-    ("gathering_reminder", "en"): "Reminder",
-    ("claim_submitted", "nb"): "attestering",
-    ("claim_submitted", "en"): "approval",
-    ("claim_returned", "nb"): "retur",
-    ("claim_returned", "en"): "returned",
-    ("claim_rejected", "nb"): "avvist",
-    ("claim_rejected", "en"): "rejected",
-    ("claim_approved", "nb"): "godkjent",
-    ("claim_approved", "en"): "approved",
-    ("claim_paid", "nb"): "utbetalt",
-    ("claim_paid", "en"): "paid",
+    (kind, lang): words[i]
+    for kind, words in _SUBJECT_WORDS.items()
+    for i, lang in enumerate(("nb", "nn", "en"))
 }
 
 
@@ -96,15 +86,14 @@ def bodies(msg: EmailMessage) -> tuple[str, str]:
     return text.get_content(), html.get_content()
 
 
-def test_every_kind_has_all_templates_in_both_languages():
-    for lang in LANGUAGES:
-        for kind in KINDS:
-            for suffix in ("subject.txt", "txt", "html"):
-                assert (TEMPLATES / lang / f"{kind}.{suffix}").is_file(), f"{lang}/{kind}.{suffix}"
-        kinds_on_disk = {
-            p.name.split(".")[0] for p in (TEMPLATES / lang).iterdir() if not p.name.startswith("_")
-        }
-        assert kinds_on_disk == set(KINDS)
+def test_every_kind_has_one_set_of_templates_for_all_languages():
+    assert LANGUAGES == ("nb", "nn", "en")
+    for kind in KINDS:
+        for suffix in ("subject.txt", "txt", "html"):
+            assert (TEMPLATES / f"{kind}.{suffix}").is_file(), f"{kind}.{suffix}"
+    assert not [p for p in TEMPLATES.iterdir() if p.is_dir()], "no per-language folders"
+    kinds_on_disk = {p.name.split(".")[0] for p in TEMPLATES.iterdir() if p.name[0] != "_"}
+    assert kinds_on_disk == set(KINDS)
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
