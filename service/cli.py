@@ -89,7 +89,7 @@ async def _pending_migrations() -> bool:
 
 
 async def _demo() -> None:
-    from service.networks.demo import load_demo
+    from service.demo import load_demo
 
     if await _pending_migrations():
         raise CliError("the database is not migrated; run `samling migrate` first")
@@ -184,6 +184,11 @@ def _serve(settings: Settings, host: str, port: int) -> None:
     from service.app import create_app
 
     print(f"Samling on http://{host}:{port} (database: {settings.database_url})", flush=True)
+    if not settings.production:
+        print(
+            f"Demo accounts (samling demo): one-click sign-in on http://{host}:{port}/login",
+            flush=True,
+        )
     if settings.smtp_url is None:
         print(f"Mail is written to {settings.mail_dir.resolve()}/", flush=True)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import uuid
 from collections.abc import Iterable
 from email.utils import parsedate_to_datetime
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 
 from litestar import Controller, HttpMethod, Request, get, post, route
 from litestar.di import NamedDependency
@@ -17,12 +13,8 @@ from litestar.params import FromPath, QueryParameter
 from service.accounts.controller import me_of
 from service.accounts.guards import current_user, signed_in
 from service.accounts.secrets import hash_secret
-from service.calendar import feeds
-from service.db.tables import CalendarToken
-from service.db.tx import atomic
+from service.calendar import feeds, personal
 from service.gatherings import service as gatherings
-from service.lib.audit import record
-from service.lib.clock import now
 from service.lib.errors import NotFound
 from service.settings import Settings
 
@@ -85,20 +77,6 @@ def _not_modified(raw: Iterable[tuple[bytes, bytes]], feed: feeds.Feed) -> bool:
         except (TypeError, ValueError):
             return False
     return False
-
-
-def feed_secret(settings: Settings, row_id: int, user_id: int) -> str:
-    """Reproducible from the server's secret, so only its hash needs storing."""
-    mac = hmac.new(
-        settings.secret_key.encode(), f"calendar-feed:{row_id}:{user_id}".encode(), hashlib.sha256
-    )
-    return mac.hexdigest()
-
-
-def feed_urls(settings: Settings, secret: str) -> dict[str, str]:
-    url = f"{settings.base_url}/calendar/feed/{secret}.ics"
-    parts = urlsplit(url)
-    return {"url": url, "webcal_url": "webcal://" + parts.netloc + parts.path}
 
 
 class CalendarController(Controller):
@@ -178,27 +156,6 @@ class CalendarController(Controller):
         return _respond(request, feed, private=True)
 
 
-async def _active_row(user_id: int) -> dict[str, Any] | None:
-    return (
-        await CalendarToken.select()
-        .where((CalendarToken.user == user_id) & CalendarToken.revoked_at.is_null())
-        .first()
-    )
-
-
-async def _new_row(user_id: int, settings: Settings) -> str:
-    # The secret depends on the row id, so the row is made first with a placeholder.
-    rows = await CalendarToken.insert(
-        CalendarToken(user=user_id, token_hash="pending-" + uuid.uuid4().hex)
-    )
-    row_id = int(rows[0]["id"])
-    secret = feed_secret(settings, row_id, user_id)
-    await CalendarToken.update({CalendarToken.token_hash: hash_secret(secret)}).where(
-        CalendarToken.id == row_id
-    )
-    return secret
-
-
 class MyCalendarController(Controller):
     path = "/api/v1/me/calendar"
     tags = ["calendar"]
@@ -208,29 +165,10 @@ class MyCalendarController(Controller):
     async def my_calendar(
         self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]
     ) -> dict[str, str]:
-        user = me_of(request)
-        async with atomic():
-            row = await _active_row(user.id)
-            if row is None:
-                secret = await _new_row(user.id, settings)
-            else:
-                secret = feed_secret(settings, row["id"], user.id)
-                if hash_secret(secret) != row["token_hash"]:  # the server secret changed
-                    await CalendarToken.update({CalendarToken.revoked_at: now()}).where(
-                        CalendarToken.id == row["id"]
-                    )
-                    secret = await _new_row(user.id, settings)
-        return feed_urls(settings, secret)
+        return await personal.my_feed(me_of(request), settings)
 
     @post("/reset", status_code=200, summary="New feed URL; the old one answers 404")
     async def reset(
         self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]
     ) -> dict[str, str]:
-        user = me_of(request)
-        async with atomic():
-            await CalendarToken.update({CalendarToken.revoked_at: now()}).where(
-                (CalendarToken.user == user.id) & CalendarToken.revoked_at.is_null()
-            )
-            secret = await _new_row(user.id, settings)
-            await record(user.email, "calendar.reset", "user", user.id)
-        return feed_urls(settings, secret)
+        return await personal.reset_feed(me_of(request), settings)

@@ -14,6 +14,14 @@ from service.web.claim_pages import (
 )
 from service.web.controller import login_page, login_submit
 from service.web.gathering_pages import gathering_list, gathering_page, register_from_page
+from service.web.me_pages import (
+    cancel_registration,
+    me_page,
+    my_calendar,
+    reset_calendar,
+    save_profile,
+)
+from service.web.network_pages import network_page
 from service.web.payout_pages import paid_from_page, payout_from_page, payout_list, payout_page
 from service.web.review_pages import decide, review_queue
 from service.web.site_pages import home, logout_page, switch_language
@@ -26,10 +34,16 @@ PAGES: list[Any] = [
     # sign-in and sign-up
     login_page,
     login_submit,
-    # gatherings
+    # gatherings, networks, my page
     gathering_list,
     gathering_page,
     register_from_page,
+    network_page,
+    me_page,
+    save_profile,
+    cancel_registration,
+    my_calendar,
+    reset_calendar,
     # claims, review, payouts
     my_claims,
     new_claim,
