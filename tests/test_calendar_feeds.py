@@ -591,3 +591,63 @@ async def test_a_fresh_process_builds_the_feed_from_stored_pieces(client, actors
     after = (await client.get("/calendar/all.ics")).content
     assert after == before
     assert await IcsPiece.count() == stored  # nothing had to be rendered again
+
+
+async def test_feeds_speak_bokmal_nynorsk_and_english(client, actors):
+    """The words a feed adds come from the catalogs; each language is its own rendering
+    (its own ETag), and the same language gives the same bytes every time."""
+    coord = actors["coordinator"]
+    g = await published(
+        client,
+        coord,
+        f"Språksamling {uuid.uuid4().hex[:6]}",
+        starts_at="2031-09-03T09:00",
+        ends_at="2031-09-03T15:00",
+        programme=[
+            {"starts_at": "2031-09-03T09:00", "ends_at": "2031-09-03T10:00", "title": "Opning"}
+        ],
+    )
+    url = f"{BASE_URL}/gatherings/{g['id']}"
+    expected = {
+        "nb": ("Nettverkssamlinger", "Program:", f"Mer informasjon og påmelding: {url}"),
+        "nn": ("Nettverkssamlingar", "Program:", f"Meir informasjon og påmelding: {url}"),
+        "en": ("Network gatherings", "Programme:", f"More information and registration: {url}"),
+    }
+    etags = set()
+    for lang, (name, programme, more) in expected.items():
+        path = f"/calendar/all.ics?lang={lang}"
+        r = await get_ok(client, path)
+        etags.add(r.headers["etag"])
+        assert str(Calendar.from_ical(r.content)["x-wr-calname"]) == name, lang
+        description = str(timed(r.content, g["id"])["description"]).split("\n")
+        assert programme in description and description[-1] == more, (lang, description)
+        day = "03 Sept" if lang == "en" else "03.09"
+        assert f"{day} 09:00–10:00 Opning" in description, (lang, description)
+        again = (await get_ok(client, path)).content
+        assert again == r.content, f"{lang}: the same feed gave other bytes"
+    assert len(etags) == 3
+    assert (await client.get("/calendar/all.ics?lang=de")).status_code == 400
+
+    r = await client.post(
+        f"/api/v1/gatherings/{g['id']}/cancel", json={"reason": "Uvêr"}, headers=coord.headers
+    )
+    assert r.status_code == 200, r.text
+    ev = timed(
+        (await get_ok(client, f"/calendar/gatherings/{g['id']}.ics?lang=nn")).content, g["id"]
+    )
+    assert str(ev["summary"]) == f"Avlyst: {g['title']}"
+
+
+async def test_a_nynorsk_users_personal_feed_is_in_nynorsk(client, actors):
+    who = actors["participant"]
+    path = await personal_path(client, who)
+    try:
+        r = await client.patch("/api/v1/me", json={"language": "nn"}, headers=who.headers)
+        assert r.status_code == 200, r.text
+        body = (await get_ok(client, path)).content
+        assert str(Calendar.from_ical(body)["x-wr-calname"]) == "Samlingane mine"
+    finally:
+        r = await client.patch("/api/v1/me", json={"language": "nb"}, headers=who.headers)
+        assert r.status_code == 200, r.text
+    body = (await get_ok(client, path)).content
+    assert str(Calendar.from_ical(body)["x-wr-calname"]) == "Mine samlinger"

@@ -15,16 +15,17 @@ from service.accounts.guards import current_user, signed_in
 from service.accounts.secrets import hash_secret
 from service.calendar import feeds, personal
 from service.gatherings import service as gatherings
+from service.lib import i18n
 from service.lib.errors import NotFound
 from service.settings import Settings
 
 CONTENT_TYPE = "text/calendar"  # Litestar adds "; charset=utf-8"
-Lang = Annotated[str, QueryParameter(pattern="^(nb|en)$")]
+Lang = Annotated[str, QueryParameter(pattern="^(nb|nn|en)$")]
 
 
 def _ics_name(name: str) -> str:
     if not name.endswith(".ics") or len(name) <= 4:
-        raise NotFound(f"Nothing is found at {name}")
+        raise NotFound("Nothing is found at {name}", params={"name": name})
     return name[:-4]
 
 
@@ -95,7 +96,8 @@ class CalendarController(Controller):
         settings: NamedDependency[Settings],
         lang: Lang = "nb",
     ) -> FeedResponse:
-        name = "Nettverkssamlinger" if lang == "nb" else "Network gatherings"
+        with i18n.use(lang):
+            name = i18n.gettext("Network gatherings")
         feed = await feeds.public_feed(None, name, settings.base_url, lang, settings.mail_from)
         assert feed is not None
         return _respond(request, feed, private=False)
@@ -116,7 +118,7 @@ class CalendarController(Controller):
         slug = _ics_name(name)
         feed = await feeds.public_feed(slug, slug, settings.base_url, lang, settings.mail_from)
         if feed is None:
-            raise NotFound(f"No network with slug {slug!r}")
+            raise NotFound("No network with slug {slug!r}", params={"slug": slug})
         return _respond(request, feed, private=False)
 
     @route(

@@ -1,12 +1,12 @@
 """Calendar feeds: which gatherings each feed holds, rendered and cached.
 
-Each VEVENT is rendered once per (gathering, updated_at, status, language) and kept;
-a feed is assembled from those pieces and cached whole with a version stamp. A
-request asks the database one cheap question (the version); when it has not changed,
-the cached bytes and ETag answer, and a matching If-None-Match is a 304. The answer
-to that question is itself reused for up to FRESH_S seconds unless this process has
-committed a write since, so a change made through another process shows within
-FRESH_S seconds, and one made through this process at once.
+Each VEVENT is rendered once per (gathering, updated_at, status, language and that
+language's texts from the catalogs) and kept; a feed is assembled from those pieces and
+cached whole with a version stamp. A request asks the database one cheap question (the
+version); when it has not changed, the cached bytes and ETag answer, and a matching
+If-None-Match is a 304. The answer to that question is itself reused for up to FRESH_S
+seconds unless this process has committed a write since, so a change made through
+another process shows within FRESH_S seconds, and one made through this process at once.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from service.db.tables import (
     RoleGrant,
 )
 from service.db.tx import engine
+from service.lib import i18n
 from service.lib.clock import OSLO, now
 
 log = structlog.get_logger("samling.feeds")
@@ -155,13 +156,15 @@ async def _programmes(ids: list[int]) -> dict[int, list[dict[str, Any]]]:
 
 
 def _piece_key(g: dict[str, Any], status: str, language: str, base_url: str, mail_from: str) -> str:
-    """Everything a VEVENT is rendered from (the row's updated_at covers its programme)."""
+    """Everything a VEVENT is rendered from (the row's updated_at covers its programme;
+    the language's texts from the catalogs cover a changed translation)."""
     parts = (
         g["id"],
         str(g["updated_at"]),
         g["sequence"],
         status,
         language,
+        ics.texts(language),
         base_url,
         mail_from,
         g.get("network.name") or "",
@@ -400,7 +403,8 @@ async def personal_feed(token_hash: str, base_url: str, mail_from: str) -> Feed 
             )
         chosen.append((g, status))
     pieces = await _event_pieces(chosen, base_url, language, mail_from)
-    name = "Mine samlinger" if language == "nb" else "My gatherings"
+    with i18n.use(language):
+        name = i18n.gettext("My gatherings")
     feed = _finish(ics.assemble(name, pieces + deadlines), [g["updated_at"] for g, _ in chosen])
     _remember(_feeds, key, (version, feed), MAX_FEEDS)
     return feed

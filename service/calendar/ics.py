@@ -12,16 +12,40 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import Any
 
+from babel.dates import format_date
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vRecur
 
+from service.lib import i18n
 from service.lib.clock import OSLO
 
 PRODID = "-//Samling//Nettverkssamlinger//NB"
 TZID = "Europe/Oslo"
-CANCELLED_PREFIX = {"nb": "Avlyst: ", "en": "Cancelled: "}
-DEADLINE_PREFIX = {"nb": "Påmeldingsfrist: ", "en": "Registration deadline: "}
-PROGRAMME = {"nb": "Program", "en": "Programme"}
-MORE = {"nb": "Mer informasjon og påmelding", "en": "More information and registration"}
+
+
+@dataclass(frozen=True)
+class Texts:
+    """The words a feed adds around a gathering's own text, in one language (from the
+    catalogs). Part of a rendered VEVENT's cache key, so a new translation shows."""
+
+    locale: str
+    cancelled: str  # "Cancelled: {title}"
+    deadline: str  # "Registration deadline: {title}"
+    programme: str
+    more: str  # "More information and registration: {url}"
+    day: str  # a Babel date pattern for a programme item's day
+
+
+@cache
+def texts(language: str) -> Texts:
+    with i18n.use(language) as lang:
+        return Texts(
+            locale=i18n.BABEL_LOCALES[lang],
+            cancelled=i18n.gettext("Cancelled: {title}"),
+            deadline=i18n.gettext("Registration deadline: {title}"),
+            programme=i18n.gettext("Programme:"),
+            more=i18n.gettext("More information and registration: {url}"),
+            day=i18n.pgettext("day of a programme item in a calendar", "dd MMM"),
+        )
 
 
 @cache
@@ -92,7 +116,7 @@ def event_component(e: EventData, language: str) -> Event:
     ev.add("sequence", e.sequence)
     summary = e.title
     if e.status == "CANCELLED":
-        summary = CANCELLED_PREFIX.get(language, CANCELLED_PREFIX["nb"]) + summary
+        summary = texts(language).cancelled.format(title=summary)
     ev.add("summary", summary)
     ev.add("dtstart", _local(e.starts_at))
     ev.add("dtend", _local(e.ends_at))
@@ -148,9 +172,10 @@ def deadline_bytes(
     ev.add("created", _utc(created_at))
     ev.add("last-modified", _utc(updated_at))
     ev.add("sequence", sequence)
-    summary = DEADLINE_PREFIX.get(language, DEADLINE_PREFIX["nb"]) + title
+    words = texts(language)
+    summary = words.deadline.format(title=title)
     if cancelled:
-        summary = CANCELLED_PREFIX.get(language, CANCELLED_PREFIX["nb"]) + summary
+        summary = words.cancelled.format(title=summary)
     ev.add("summary", summary)
     ev.add("dtstart", day)
     ev.add("dtend", day + timedelta(days=1))
@@ -192,15 +217,16 @@ def assemble(name: str, events: list[bytes], method: str | None = "PUBLISH") -> 
 
 
 def describe(description: str, programme: list[dict[str, Any]], url: str, language: str) -> str:
+    words = texts(language)
     lines = [description.strip()] if description.strip() else []
     if programme:
         lines.append("")
-        lines.append(PROGRAMME.get(language, PROGRAMME["nb"]) + ":")
+        lines.append(words.programme)
         for p in programme:
             start, end = _local(p["starts_at"]), _local(p["ends_at"])
-            day = start.strftime("%d.%m") if language == "nb" else start.strftime("%d %b")
+            day = format_date(start.astimezone(OSLO).date(), words.day, locale=words.locale)
             who = f" ({p['speaker']})" if p.get("speaker") else ""
             lines.append(f"{day} {start:%H:%M}–{end:%H:%M} {p['title']}{who}")
     lines.append("")
-    lines.append(f"{MORE.get(language, MORE['nb'])}: {url}")
+    lines.append(words.more.format(url=url))
     return "\n".join(lines).strip()
