@@ -473,7 +473,7 @@ async def test_submit_queues_a_mail_to_the_networks_coordinators(client, actors)
     assert ctx["claimant"] == "Åse Øyen"
     assert ctx["municipality"] == "Asker"
     assert ctx["title"] == s["gathering_title"]
-    assert ctx["total"] == "589,50 kr"
+    assert ctx["total"] == "589,50\xa0kr"
     assert ctx["url"].endswith(f"/claims/{c['id']}") and "/api/" not in ctx["url"]  # the page
     assert all(m["status"] in ("queued", "sending", "sent") for m in sent)
 
@@ -572,7 +572,7 @@ async def test_finance_approves_an_attested_claim_in_full(client, actors):
     [mail] = await mails("claim_approved", c["id"])
     assert mail["recipient"] == who.email
     assert mail["context"]["cuts"] == []
-    assert mail["context"]["claimed"] == mail["context"]["approved"] == "950,00 kr"
+    assert mail["context"]["claimed"] == mail["context"]["approved"] == "950,00\xa0kr"
     assert_problem(await act(client, actors["finance"], c["id"], "approve"), 409)
 
 
@@ -646,10 +646,10 @@ async def test_approve_with_cuts(client, actors):
     [mail] = await mails("claim_approved", c["id"])
     assert mail["recipient"] == who.email
     ctx = mail["context"]
-    assert ctx["claimed"] == "1 070,00 kr" and ctx["approved"] == "800,00 kr"
+    assert ctx["claimed"] == "1\xa0070,00\xa0kr" and ctx["approved"] == "800,00\xa0kr"
     assert ctx["cuts"] == [
-        "Taxi: 450,00 kr → 300,00 kr (Kvittering mangler)",
-        "Parkering: 120,00 kr → 0,00 kr (Ikke dokumentert)",
+        "Taxi: 450,00\xa0kr → 300,00\xa0kr (Kvittering mangler)",
+        "Parkering: 120,00\xa0kr → 0,00\xa0kr (Ikke dokumentert)",
     ]
     seen = (await get_claim(client, who, c["id"])).json()
     assert seen["approved_total"] == "800.00"
@@ -664,9 +664,9 @@ async def test_an_english_claimant_hears_in_english(client, actors):
     await ok(client, actors["finance"], c["id"], "approve", {"lines": [cut]})
     [mail] = await mails("claim_approved", c["id"])
     assert mail["language"] == "en"
-    assert mail["context"]["claimed"] == "NOK 950.00"
-    assert mail["context"]["approved"] == "NOK 800.00"
-    assert mail["context"]["cuts"] == ["Taxi: NOK 450.00 → NOK 300.00 (Receipt missing)"]
+    assert mail["context"]["claimed"] == "NOK\xa0950.00"
+    assert mail["context"]["approved"] == "NOK\xa0800.00"
+    assert mail["context"]["cuts"] == ["Taxi: NOK\xa0450.00 → NOK\xa0300.00 (Receipt missing)"]
 
 
 # --- 6. return and reject --------------------------------------------------------------
@@ -1041,7 +1041,7 @@ async def test_approved_money_is_exact_too(client, actors):
     assert [line["approved_amount"] for line in a["lines"]] == ["0.05", "0.20", "0.70"]
     assert a["approved_total"] == "0.95"
     [mail] = await mails("claim_approved", c["id"])
-    assert mail["context"]["cuts"] == ["Parkering: 0,10 kr → 0,05 kr (Halvparten)"]
+    assert mail["context"]["cuts"] == ["Parkering: 0,10\xa0kr → 0,05\xa0kr (Halvparten)"]
 
 
 async def test_amounts_beyond_what_is_stored_are_refused_not_a_crash(client, actors):

@@ -155,6 +155,58 @@ def test_mileage_pays_km_and_passengers_and_rounds_half_up() -> None:
     assert odd.amount == Decimal("0.03")
 
 
+@pytest.mark.parametrize(
+    ("lang", "mileage", "nights", "trip", "short"),
+    [
+        (
+            "nb",
+            "240 km × 5.00 + 240 km × 1 passasjer × 1.00 (satser fra 2025-01-01)",
+            "2 netter × 452.00 (satser fra 2025-01-01)",
+            "24 t med overnatting: 1 døgn × 977.00 − måltider servert (frokost 12.03.): 195.40"
+            " (satser fra 2025-01-01)",
+            "under 15 km fra reisens utgangspunkt: ingen diett",
+        ),
+        (
+            "nn",
+            "240 km × 5.00 + 240 km × 1 passasjer × 1.00 (satsar frå 2025-01-01)",
+            "2 netter × 452.00 (satsar frå 2025-01-01)",
+            "24 t med overnatting: 1 døgn × 977.00 − måltid servert (frukost 12.03.): 195.40"
+            " (satsar frå 2025-01-01)",
+            "under 15 km frå utgangspunktet for reisa: ingen diett",
+        ),
+        (
+            "en",
+            "240 km × 5.00 + 240 km × 1 passenger × 1.00 (rates from 2025-01-01)",
+            "2 nights × 452.00 (rates from 2025-01-01)",
+            "24 h with an overnight stay: 1 × 24 h × 977.00 − meals served (breakfast 12.03.):"
+            " 195.40 (rates from 2025-01-01)",
+            "under 15 km from the starting point: no per diem",
+        ),
+    ],
+)
+def test_rules_are_written_in_the_claimants_language(
+    lang: str, mileage: str, nights: str, trip: str, short: str
+) -> None:
+    from service.lib import i18n
+
+    with i18n.use("en"):  # the language of the moment does not leak into a rule
+        assert compute.mileage(240, 1, table(), lang).rule == mileage
+        assert compute.night_allowance(2, table(), lang).rule == nights
+        assert i18n.current() == "en"
+    meals = [(date(2027, 3, 12), "breakfast")]
+    away = (oslo("2027-03-11T07:00"), oslo("2027-03-12T07:00"))
+    assert compute.per_diem(*away, 80, table(), meals, lang).rule == trip
+    assert compute.per_diem(*away, 3, table(), [], lang).rule == short
+    assert (
+        compute.receipted(Decimal("10"), lang).rule
+        == {
+            "nb": "etter kvittering",
+            "nn": "etter kvittering",
+            "en": "as receipted",
+        }[lang]
+    )
+
+
 # --- rate tables over HTTP -----------------------------------------------------------------
 
 
@@ -325,6 +377,27 @@ async def test_preview_speaks_the_callers_language(client, actors, app):
         headers={"Authorization": f"Bearer {token}"},
     )
     assert "passengers" in r.json()["lines"][0]["rule"]
+
+    # A nynorsk claimant reads the rule in nynorsk.
+    await User.update({User.language: "nn"}).where(User.id == user_id)
+    r = await client.post(
+        "/api/v1/claims/preview",
+        json={
+            "gathering": gid,
+            "lines": [
+                {
+                    "kind": "mileage",
+                    "date": f"{year}-03-11",
+                    "km": 10,
+                    "passengers": 2,
+                    "route": "x",
+                }
+            ],
+        },
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    rule = r.json()["lines"][0]["rule"]
+    assert rule == f"10 km × 5.00 + 10 km × 2 passasjerar × 1.00 (satsar frå {year}-01-01)"
 
 
 @pytest.mark.parametrize(

@@ -633,8 +633,8 @@ async def test_time_and_place_changes_bump_sequence_and_mail_everyone_registered
         assert ctx["sequence"] == changed["sequence"]
         changes = {c["field"]: (c["old"], c["new"]) for c in ctx["changes"]}
         assert changes == {
-            "starts_at": ("10.09.2031 kl. 10:00", "01.10.2031 kl. 09:00"),
-            "ends_at": ("11.09.2031 kl. 15:00", "02.10.2031 kl. 14:00"),
+            "starts_at": ("10. september 2031 kl. 10.00", "1. oktober 2031 kl. 09.00"),
+            "ends_at": ("11. september 2031 kl. 15.00", "2. oktober 2031 kl. 14.00"),
             "venue": ("Scandic Kristiansand Bystranda", "Clarion Hotel Ernst"),
         }
     statuses = {m["recipient"]: m["context"]["registration_status"] for m in sent}

@@ -65,7 +65,9 @@ async def limit(limiter: RateLimiter, request: Request[Any, Any, Any], email: st
         wait = await limiter.hit(key, count, window)
         if wait:
             raise TooManyRequests(
-                f"Too many requests; try again in {wait} seconds", retry_after=wait
+                "Too many requests; try again in {wait} seconds",
+                params={"wait": wait},
+                retry_after=wait,
             )
     count, window = LIMITS["address"]
     return not await limiter.hit(f"address:{address}", count, window)

@@ -37,7 +37,7 @@ def now() -> datetime:
 def normalize_email(email: str) -> str:
     value = email.strip().lower()
     if len(value) > 254 or not EMAIL_RE.match(value):
-        raise Invalid(f"{email!r} is not an e-mail address", field="email")
+        raise Invalid("{email!r} is not an e-mail address", field="email", params={"email": email})
     return value
 
 
@@ -56,12 +56,17 @@ async def parse_roles(roles: list[str]) -> list[tuple[str, int | None]]:
         kind, _, slug = role.partition(":")
         if kind != "coordinator" or not slug:
             raise Invalid(
-                f"unknown role {role!r}: use admin, finance or coordinator:<network>",
+                "unknown role {role!r}: use admin, finance or coordinator:<network>",
                 field="roles",
+                params={"role": role},
             )
         network = await Network.select(Network.id).where(Network.slug == slug).first()
         if network is None:
-            raise Invalid(f"role {role!r}: no network with slug {slug!r}", field="roles")
+            raise Invalid(
+                "role {role!r}: no network with slug {slug!r}",
+                field="roles",
+                params={"role": role, "slug": slug},
+            )
         out.append(("coordinator", network["id"]))
     return out
 
@@ -108,7 +113,9 @@ async def create_user(
         raise Invalid("name must not be empty", field="name")
     async with atomic():
         if await User.exists().where(User.email == address):
-            raise Conflict(f"a user with e-mail {address} already exists")
+            raise Conflict(
+                "a user with e-mail {address} already exists", params={"address": address}
+            )
         rows = await User.insert(
             User(
                 email=address,
@@ -280,9 +287,9 @@ async def create_login_link(email: str, base_url: str) -> str:
     async with atomic():
         row = await User.select().where(User.email == address).first()
         if row is None:
-            raise NotFound(f"no user with e-mail {address}")
+            raise NotFound("no user with e-mail {address}", params={"address": address})
         if not row["active"]:
-            raise Conflict(f"the account {address} is not active")
+            raise Conflict("the account {address} is not active", params={"address": address})
         return login_url(base_url, await _issue_link(row["id"], "login"))
 
 

@@ -93,7 +93,7 @@ async def set_budget(user: CurrentUser, slug: str, year: int, data: BudgetIn) ->
     async with atomic():
         rows = await Network.select(Network.id).where(Network.slug == slug)
         if not rows:
-            raise NotFound(f"No network with slug {slug!r}")
+            raise NotFound("No network with slug {slug!r}", params={"slug": slug})
         network_id = rows[0]["id"]
         existing = await Budget.select().where(
             (Budget.network == network_id) & (Budget.year == year)

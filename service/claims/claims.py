@@ -12,6 +12,7 @@ coordinators; to anyone else it does not exist (404).
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import msgspec
@@ -37,11 +38,14 @@ from service.db.tables import (
 )
 from service.db.tx import atomic, is_sqlite
 from service.gatherings import service as gatherings
+from service.lib import i18n
 from service.lib.audit import record
 from service.lib.clock import now, oslo_iso
-from service.lib.errors import Conflict, Forbidden, Invalid, NotFound
+from service.lib.errors import Conflict, Forbidden, Invalid, Label, NotFound
+from service.lib.i18n import N_
 from service.lib.ids import row_id
-from service.lib.money import MAX_ORE, bank_account, from_ore, nok, parse_money, text, to_ore
+from service.lib.labels import CLAIM_STATUS, REGISTRATION_STATUS
+from service.lib.money import MAX_ORE, bank_account, from_ore, parse_money, text, to_ore
 from service.outbox.service import enqueue_mail
 
 STATUSES = ("draft", "submitted", "attested", "approved", "paid", "returned", "rejected")
@@ -59,10 +63,17 @@ CLAIM_SQL = (
 )
 
 
+NO_SUCH = {
+    "claim": N_("No claim with that id"),
+    "registration": N_("No registration with that id"),
+    "receipt": N_("No receipt with that id"),
+}
+
+
 def _id(value: str, what: str) -> int:
     number = row_id(value)
     if number is None:
-        raise NotFound(f"No {what} with that id")
+        raise NotFound(NO_SUCH[what])
     return number
 
 
@@ -109,8 +120,9 @@ async def _store_lines(claim_id: int, priced: list[dict[str, Any]]) -> int:
         amount = to_ore(parse_money(line["amount"], "amount"))
         if amount > MAX_ORE:
             raise Invalid(
-                f"A line may be at most {text(from_ore(MAX_ORE))} NOK",
+                "A line may be at most {most} NOK",
                 field=f"lines[{position}].amount",
+                params={"most": text(from_ore(MAX_ORE))},
             )
         data = {k: v for k, v in line.items() if k not in ("amount", "rule")}
         await ClaimLine.insert(
@@ -125,7 +137,11 @@ async def _store_lines(claim_id: int, priced: list[dict[str, Any]]) -> int:
         )
         total += amount
     if total > MAX_ORE:
-        raise Invalid(f"A claim may be at most {text(from_ore(MAX_ORE))} NOK", field="lines")
+        raise Invalid(
+            "A claim may be at most {most} NOK",
+            field="lines",
+            params={"most": text(from_ore(MAX_ORE))},
+        )
     return total
 
 
@@ -154,7 +170,8 @@ async def create(user: CurrentUser, data: ClaimIn) -> ClaimOut:
         reg = rows[0]
         if reg["status"] != "confirmed":
             raise Conflict(
-                f"The registration is {reg['status']}; only a confirmed place is claimed"
+                "The registration is {status}; only a confirmed place is claimed",
+                params={"status": Label(REGISTRATION_STATUS, reg["status"])},
             )
         if reg["attended"] is False:
             raise Conflict("The registration is marked as not attended")
@@ -196,7 +213,10 @@ async def update(user: CurrentUser, claim_id: str, patch: ClaimPatch) -> ClaimOu
         if c["claimant"] != user.id:
             raise Forbidden("Only the claimant changes a claim")
         if c["status"] not in EDITABLE:
-            raise Conflict(f"The claim is {c['status']}; only a draft or returned claim changes")
+            raise Conflict(
+                "The claim is {status}; only a draft or returned claim changes",
+                params={"status": Label(CLAIM_STATUS, c["status"])},
+            )
         changes: dict[Any, Any] = {Claim.updated_at: now()}
         if patch.payee_account is not None:
             changes[Claim.payee_account] = _account(patch.payee_account)
@@ -229,7 +249,8 @@ async def submit(user: CurrentUser, claim_id: str, base_url: str) -> ClaimOut:
             raise Forbidden("Only the claimant submits a claim")
         if c["status"] not in EDITABLE:
             raise Conflict(
-                f"The claim is {c['status']}; only a draft or returned claim is submitted"
+                "The claim is {status}; only a draft or returned claim is submitted",
+                params={"status": Label(CLAIM_STATUS, c["status"])},
             )
         if not c["reimbursable"] or c["gathering_status"] == "cancelled":
             raise Conflict("Travel costs for this gathering are not reimbursed")
@@ -270,7 +291,7 @@ async def submit(user: CurrentUser, claim_id: str, base_url: str) -> ClaimOut:
                     "claimant": c["claimant_name"],
                     "municipality": c["municipality_name"],
                     "title": c["gathering_title"],
-                    "total": nok(from_ore(c["total"]), lang),
+                    "total": mail_money(from_ore(c["total"]), lang),
                     "url": _url(base_url, c["id"]),
                 },
                 idempotency_key=f"claim_submitted:{c['id']}:{person['email']}:{at.isoformat()}",
@@ -278,9 +299,23 @@ async def submit(user: CurrentUser, claim_id: str, base_url: str) -> ClaimOut:
     return await detail(user, claim_id)
 
 
+def mail_money(value: Decimal, lang: str) -> str:
+    """An amount for a mail, in its reader's language."""
+    with i18n.use(lang):
+        return i18n.money_text(value)
+
+
+NOT_OWN = {
+    "attest": N_("Nobody may attest their own claim"),
+    "approve": N_("Nobody may approve their own claim"),
+    "return": N_("Nobody may return their own claim"),
+    "reject": N_("Nobody may reject their own claim"),
+}
+
+
 def _not_own(user: CurrentUser, c: dict[str, Any], verb: str) -> None:
     if c["claimant"] == user.id:
-        raise Forbidden(f"Nobody may {verb} their own claim")
+        raise Forbidden(NOT_OWN[verb])
 
 
 async def attest(user: CurrentUser, claim_id: str, comment: str) -> ClaimOut:
@@ -290,7 +325,10 @@ async def attest(user: CurrentUser, claim_id: str, comment: str) -> ClaimOut:
             raise Forbidden("Only the network's coordinator or finance attests a claim")
         _not_own(user, c, "attest")
         if c["status"] != "submitted":
-            raise Conflict(f"The claim is {c['status']}; only a submitted claim is attested")
+            raise Conflict(
+                "The claim is {status}; only a submitted claim is attested",
+                params={"status": Label(CLAIM_STATUS, c["status"])},
+            )
         await Claim.update(
             {Claim.status: "attested", Claim.attested_by: user.email, Claim.updated_at: now()}
         ).where(Claim.id == c["id"])
@@ -307,13 +345,20 @@ async def approve(user: CurrentUser, claim_id: str, data: ApproveIn, base_url: s
         if c["attested_by"] == user.email:
             raise Forbidden("The attester cannot also approve the claim")
         if c["status"] != "attested":
-            raise Conflict(f"The claim is {c['status']}; only an attested claim is approved")
+            raise Conflict(
+                "The claim is {status}; only an attested claim is approved",
+                params={"status": Label(CLAIM_STATUS, c["status"])},
+            )
         lines = {str(line["id"]): line for line in await _lines_of(c["id"])}
         cuts: dict[str, tuple[int, str]] = {}
         for i, cut in enumerate(data.lines):
             line = lines.get(cut.line)
             if line is None:
-                raise Invalid(f"The claim has no line {cut.line!r}", field=f"lines[{i}].line")
+                raise Invalid(
+                    "The claim has no line {line!r}",
+                    field=f"lines[{i}].line",
+                    params={"line": cut.line},
+                )
             amount = to_ore(parse_money(cut.approved_amount, f"lines[{i}].approved_amount"))
             if amount > line["amount"]:
                 raise Invalid(
@@ -337,8 +382,8 @@ async def approve(user: CurrentUser, claim_id: str, data: ApproveIn, base_url: s
             if amount != line["amount"]:
                 what = _line_label(line)
                 notes.append(
-                    f"{what}: {nok(from_ore(line['amount']), lang)} → "
-                    f"{nok(from_ore(amount), lang)} ({reason})"
+                    f"{what}: {mail_money(from_ore(line['amount']), lang)} → "
+                    f"{mail_money(from_ore(amount), lang)} ({reason})"
                 )
         if approved_total == 0:
             raise Conflict("Nothing would be paid: reject the claim instead, with a reason")
@@ -360,14 +405,20 @@ async def approve(user: CurrentUser, claim_id: str, data: ApproveIn, base_url: s
             {
                 "name": c["claimant_name"],
                 "title": c["gathering_title"],
-                "claimed": nok(from_ore(c["total"]), lang),
-                "approved": nok(from_ore(approved_total), lang),
+                "claimed": mail_money(from_ore(c["total"]), lang),
+                "approved": mail_money(from_ore(approved_total), lang),
                 "cuts": notes,
                 "url": _url(base_url, c["id"]),
             },
             idempotency_key=f"claim_approved:{c['id']}",
         )
     return await detail(user, claim_id)
+
+
+NOT_UNDER_REVIEW = {
+    "return": N_("The claim is {status}; only a submitted or attested claim can be returned"),
+    "reject": N_("The claim is {status}; only a submitted or attested claim can be rejected"),
+}
 
 
 def _line_label(line: dict[str, Any]) -> str:
@@ -391,8 +442,8 @@ async def send_back(
         _not_own(user, c, action)
         if c["status"] not in UNDER_REVIEW:
             raise Conflict(
-                f"The claim is {c['status']}; only a submitted or attested claim can be "
-                f"{'returned' if action == 'return' else 'rejected'}"
+                NOT_UNDER_REVIEW[action],
+                params={"status": Label(CLAIM_STATUS, c["status"])},
             )
         if not reason.strip():
             raise Invalid("Give the claimant a reason", field="reason")
@@ -519,7 +570,11 @@ async def claim_rows(
     user: CurrentUser, status: str | None, network: str | None, limit: int | None = 1000
 ) -> list[dict[str, Any]]:
     if status is not None and status not in STATUSES:
-        raise Invalid(f"Unknown status {status!r}; one of {', '.join(STATUSES)}", field="status")
+        raise Invalid(
+            "Unknown status {status!r}; one of {statuses}",
+            field="status",
+            params={"status": status, "statuses": ", ".join(STATUSES)},
+        )
     sql = CLAIM_SQL
     where: list[str] = []
     args: list[Any] = []

@@ -21,15 +21,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from service.lib import i18n
 from service.lib.clock import OSLO
-from service.lib.money import money, nok
+from service.lib.i18n import N_, gettext, ngettext
+from service.lib.money import money
 
 MIN_DISTANCE_KM = 15
 MEAL_SHARE = {"breakfast": Decimal("0.20"), "lunch": Decimal("0.30"), "dinner": Decimal("0.50")}
-MEAL_NAMES = {
-    "nb": {"breakfast": "frokost", "lunch": "lunsj", "dinner": "middag"},
-    "en": {"breakfast": "breakfast", "lunch": "lunch", "dinner": "dinner"},
-}
+# A meal inside a rule text, lower case ("frokost 12.03.").
+MEAL_NAMES = {"breakfast": N_("breakfast"), "lunch": N_("lunch"), "dinner": N_("dinner")}
 
 
 @dataclass(frozen=True)
@@ -63,26 +63,35 @@ def _n(value: Decimal) -> str:
     return text
 
 
+# Each rule is written in the claimant's language (`lang`), from the catalogs; the
+# numbers in it are the API's (a point, no grouping), as the rate tables are written.
+
+
 def mileage(km: float, passengers: int, rates: Rates, lang: str) -> Priced:
     distance = _km(km)
     amount = distance * rates.km + distance * passengers * rates.passenger_km
-    rule = f"{_n(distance)} km × {rates.km}"
-    if passengers:
-        label = "passasjer" if lang == "nb" else "passenger"
-        if passengers > 1:
-            label += "er" if lang == "nb" else "s"
-        rule += f" + {_n(distance)} km × {passengers} {label} × {rates.passenger_km}"
-    return Priced(money(amount), _with_source(rule, rates, lang))
+    with i18n.use(lang):
+        rule = gettext("{km} km × {rate}").format(km=_n(distance), rate=rates.km)
+        if passengers:
+            rule += ngettext(
+                " + {km} km × {count} passenger × {rate}",
+                " + {km} km × {count} passengers × {rate}",
+                passengers,
+            ).format(km=_n(distance), count=passengers, rate=rates.passenger_km)
+        return Priced(money(amount), _with_source(rule, rates))
 
 
 def receipted(amount: Decimal, lang: str) -> Priced:
-    return Priced(money(amount), "etter kvittering" if lang == "nb" else "as receipted")
+    with i18n.use(lang):
+        return Priced(money(amount), gettext("as receipted"))
 
 
 def night_allowance(nights: int, rates: Rates, lang: str) -> Priced:
-    label = "netter" if lang == "nb" else "nights"
-    rule = f"{nights} {label} × {rates.night_allowance}"
-    return Priced(money(nights * rates.night_allowance), _with_source(rule, rates, lang))
+    with i18n.use(lang):
+        rule = ngettext("{count} night × {rate}", "{count} nights × {rate}", nights).format(
+            count=nights, rate=rates.night_allowance
+        )
+        return Priced(money(nights * rates.night_allowance), _with_source(rule, rates))
 
 
 def per_diem(
@@ -93,14 +102,20 @@ def per_diem(
     meals: Iterable[tuple[date, str]],
     lang: str,
 ) -> Priced:
-    nb = lang == "nb"
+    with i18n.use(lang):
+        return _per_diem(departure, back, distance_km, rates, meals)
+
+
+def _per_diem(
+    departure: datetime,
+    back: datetime,
+    distance_km: float,
+    rates: Rates,
+    meals: Iterable[tuple[date, str]],
+) -> Priced:
     if _km(distance_km) < MIN_DISTANCE_KM:
-        rule = (
-            f"under {MIN_DISTANCE_KM} km fra reisens utgangspunkt: ingen diett"
-            if nb
-            else f"under {MIN_DISTANCE_KM} km from the starting point: no per diem"
-        )
-        return Priced(money(0), rule)
+        rule = gettext("under {km} km from the starting point: no per diem")
+        return Priced(money(0), rule.format(km=MIN_DISTANCE_KM))
     length = back - departure
     hours = Decimal(length.total_seconds()) / 3600
     start_day, end_day = departure.astimezone(OSLO).date(), back.astimezone(OSLO).date()
@@ -109,51 +124,38 @@ def per_diem(
         rest = max(length - timedelta(hours=24) * days, timedelta(0))
         rate = rates.overnight
         gross = days * rate
-        rule = (
-            f"{_n(hours.quantize(Decimal('0.1')))} t med overnatting: {days} døgn × {rate}"
-            if nb
-            else f"{_n(hours.quantize(Decimal('0.1')))} h with an overnight stay: "
-            f"{days} × 24 h × {rate}"
-        )
+        rule = ngettext(
+            "{hours} h with an overnight stay: {count} × 24 h × {rate}",
+            "{hours} h with an overnight stay: {count} × 24 h × {rate}",
+            days,
+        ).format(hours=_n(hours.quantize(Decimal("0.1"))), count=days, rate=rate)
         if rest >= timedelta(hours=6):  # the part beyond the last full 24 hours
             extra = rates.day_over_12h if rest > timedelta(hours=12) else rates.day_6_12h
             band = "over 12" if rest > timedelta(hours=12) else "6–12"
             gross += extra
-            rule += (
-                f" + {band} timer ut over helt døgn: {extra}"
-                if nb
-                else f" + {band} h beyond the last full 24 h: {extra}"
+            rule += gettext(" + {band} h beyond the last full 24 h: {rate}").format(
+                band=band, rate=extra
             )
     else:
         if hours < 6:
-            rule = (
-                "dagreise under 6 timer: ingen diett" if nb else "day trip under 6 h: no per diem"
-            )
-            return Priced(money(0), rule)
+            return Priced(money(0), gettext("day trip under 6 h: no per diem"))
         rate = rates.day_over_12h if hours > 12 else rates.day_6_12h
         gross = rate
         band = "over 12" if hours > 12 else "6–12"
-        rule = f"dagreise {band} timer: {rate}" if nb else f"day trip {band} h: {rate}"
+        rule = gettext("day trip {band} h: {rate}").format(band=band, rate=rate)
     served = sorted((d, m) for d, m in set(meals) if start_day <= d <= end_day and m in MEAL_SHARE)
     deduction = sum((MEAL_SHARE[m] * rate for _, m in served), Decimal(0))
     if served:
-        names = ", ".join(f"{MEAL_NAMES[lang][m]} {d:%d.%m.}" for d, m in served)
-        rule += (
-            f" − måltider servert ({names}): {money(deduction)}"
-            if nb
-            else f" − meals served ({names}): {money(deduction)}"
+        names = ", ".join(f"{gettext(MEAL_NAMES[m])} {d:%d.%m.}" for d, m in served)
+        rule += gettext(" − meals served ({meals}): {amount}").format(
+            meals=names, amount=money(deduction)
         )
-    return Priced(money(max(gross - deduction, Decimal(0))), _with_source(rule, rates, lang))
+    return Priced(money(max(gross - deduction, Decimal(0))), _with_source(rule, rates))
 
 
-def _with_source(rule: str, rates: Rates, lang: str) -> str:
-    since = "satser fra" if lang == "nb" else "rates from"
-    return f"{rule} ({since} {rates.valid_from.isoformat()})"
+def _with_source(rule: str, rates: Rates) -> str:
+    return gettext("{rule} (rates from {day})").format(rule=rule, day=rates.valid_from.isoformat())
 
 
 def total(amounts: Iterable[Decimal]) -> Decimal:
     return money(sum(amounts, Decimal(0)))
-
-
-def describe_total(value: Decimal, lang: str) -> str:
-    return nok(value, lang)

@@ -6,24 +6,28 @@ from service.accounts.identity import CurrentUser
 from service.claims import claims
 from service.lib import csvfile
 from service.lib.clock import oslo_iso
+from service.lib.i18n import pgettext
 from service.lib.money import from_ore, text
 
-HEADER = [
-    "id",
-    "status",
-    "samling",
-    "nettverk",
-    "kommunenummer",
-    "kommune",
-    "kontonummer",
-    "navn",
-    "e-post",
-    "krevd",
-    "godkjent",
-    "sendt inn",
-    "avgjort",
-    "utbetalt",
-]
+
+def header() -> list[str]:
+    """The columns, in the language of the moment (bokmål unless a page chose another)."""
+    return [
+        "id",
+        pgettext("CSV column", "status"),
+        pgettext("CSV column", "gathering"),
+        pgettext("CSV column", "network"),
+        pgettext("CSV column", "municipality number"),
+        pgettext("CSV column", "municipality"),
+        pgettext("CSV column", "account number"),
+        pgettext("CSV column", "name"),
+        pgettext("CSV column", "e-mail"),
+        pgettext("CSV column", "claimed"),
+        pgettext("CSV column", "approved"),
+        pgettext("CSV column", "submitted"),
+        pgettext("CSV column", "decided"),
+        pgettext("CSV column", "paid"),
+    ]
 
 
 def _kr(value: str | None) -> str:
@@ -37,7 +41,7 @@ def _money(ore: int | None) -> str:
 async def claims_csv(user: CurrentUser, status: str | None) -> bytes:
     rows = await claims.claim_rows(user, status, None, limit=None)  # every one, one query
     return csvfile.as_csv(
-        HEADER,
+        header(),
         (
             [
                 c["id"],

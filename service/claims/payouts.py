@@ -16,9 +16,11 @@ from service.db.tables import Claim, Payout
 from service.db.tx import atomic, is_sqlite
 from service.lib import csvfile
 from service.lib.clock import OSLO, now, oslo_iso
-from service.lib.errors import Conflict, Forbidden, Invalid, NotFound
+from service.lib.errors import Conflict, Forbidden, Invalid, Label, NotFound
+from service.lib.i18n import pgettext
 from service.lib.ids import row_id
-from service.lib.money import MAX_ORE, from_ore, nok, text
+from service.lib.labels import CLAIM_STATUS
+from service.lib.money import MAX_ORE, from_ore, text
 from service.outbox.service import enqueue_mail
 from service.settings import Settings
 
@@ -122,7 +124,7 @@ async def create(user: CurrentUser, data: PayoutIn) -> PayoutOut:
     for i, given in enumerate(data.claims):
         number = row_id(given)
         if number is None:
-            raise Invalid(f"No claim {given!r}", field=f"claims[{i}]")
+            raise Invalid("No claim {claim!r}", field=f"claims[{i}]", params={"claim": given})
         if number in ids:  # compared as numbers: "7" and "07" are one claim
             raise Invalid("A claim is named twice", field=f"claims[{i}]")
         ids.append(number)
@@ -137,12 +139,19 @@ async def create(user: CurrentUser, data: PayoutIn) -> PayoutOut:
         for i, claim_id in enumerate(ids):
             r = rows.get(claim_id)
             if r is None:
-                raise Invalid(f"No claim {claim_id}", field=f"claims[{i}]")
-            if r["status"] != "approved" or r["payout"] is not None:
-                state = "in a payout already" if r["payout"] is not None else r["status"]
-                raise Conflict(f"Claim {claim_id} is {state}; only approved claims are paid out")
+                raise Invalid("No claim {claim}", field=f"claims[{i}]", params={"claim": claim_id})
+            if r["payout"] is not None:
+                raise Conflict(
+                    "Claim {claim} is in a payout already; only approved claims are paid out",
+                    params={"claim": claim_id},
+                )
+            if r["status"] != "approved":
+                raise Conflict(
+                    "Claim {claim} is {status}; only approved claims are paid out",
+                    params={"claim": claim_id, "status": Label(CLAIM_STATUS, r["status"])},
+                )
             if not r["payee_account"]:
-                raise Conflict(f"Claim {claim_id} has no account to pay to")
+                raise Conflict("Claim {claim} has no account to pay to", params={"claim": claim_id})
             total += r["approved_total"]
         if total > MAX_ORE:
             raise Conflict("The batch is larger than one payout can hold; split it in two")
@@ -193,7 +202,7 @@ async def mark_paid(user: CurrentUser, payout_id: str, base_url: str) -> PayoutO
                 {
                     "name": c["claimant_name"],
                     "title": c["gathering_title"],
-                    "amount": nok(from_ore(c["approved_total"] or 0), lang),
+                    "amount": claim_service.mail_money(from_ore(c["approved_total"] or 0), lang),
                     "account": kontonr.format(c["payee_account"]),
                     "url": f"{base_url}/api/v1/claims/{c['id']}",
                 },
@@ -202,16 +211,18 @@ async def mark_paid(user: CurrentUser, payout_id: str, base_url: str) -> PayoutO
     return await detail(user, payout_id)
 
 
-CSV_HEADER = [
-    "kommunenummer",
-    "kommune",
-    "organisasjonsnummer",
-    "kontonummer",
-    "beløp",
-    "antall reiseregninger",
-    "reiseregninger",
-    "melding",
-]
+def csv_header() -> list[str]:
+    """The columns, in the language of the moment (bokmål unless a page chose another)."""
+    return [
+        pgettext("CSV column", "municipality number"),
+        pgettext("CSV column", "municipality"),
+        pgettext("CSV column", "organisation number"),
+        pgettext("CSV column", "account number"),
+        pgettext("CSV column", "amount"),
+        pgettext("CSV column", "number of claims"),
+        pgettext("CSV column", "claims"),
+        pgettext("CSV column", "message"),
+    ]
 
 
 def _message(payout_id: str, p: Payment) -> str:
@@ -221,7 +232,7 @@ def _message(payout_id: str, p: Payment) -> str:
 async def as_csv(user: CurrentUser, payout_id: str) -> bytes:
     out = await detail(user, payout_id)
     return csvfile.as_csv(
-        CSV_HEADER,
+        csv_header(),
         (
             [
                 p.municipality,

@@ -48,7 +48,10 @@ async def create(user: CurrentUser, data: RateIn) -> RateOut:
         raise Invalid("The km rate cannot be zero", field="km")
     async with atomic():
         if await RateTable.exists().where(RateTable.valid_from == data.valid_from):
-            raise Conflict(f"A rate table valid from {data.valid_from} exists already")
+            raise Conflict(
+                "A rate table valid from {day} exists already",
+                params={"day": data.valid_from.isoformat()},
+            )
         row = {
             "valid_from": data.valid_from,
             "source": data.source.strip(),
@@ -73,4 +76,6 @@ def in_force(tables: list[Rates], day: date, field: str) -> Rates:
     for rates in tables:  # newest first
         if rates.valid_from <= day:
             return rates
-    raise Invalid(f"No rate table is in force on {day.isoformat()}", field=field)
+    raise Invalid(
+        "No rate table is in force on {day}", field=field, params={"day": day.isoformat()}
+    )

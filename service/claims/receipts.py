@@ -11,7 +11,8 @@ from service.claims import claims
 from service.db.tables import Claim, Receipt
 from service.db.tx import atomic
 from service.lib.clock import now
-from service.lib.errors import Conflict, Forbidden, Invalid, NotFound
+from service.lib.errors import Conflict, Forbidden, Invalid, Label, NotFound
+from service.lib.labels import CLAIM_STATUS
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PER_CLAIM = 30
@@ -67,10 +68,11 @@ async def add(
             raise Forbidden("Only the claimant adds receipts")
         if c["status"] not in claims.EDITABLE:
             raise Conflict(
-                f"The claim is {c['status']}; receipts are added to a draft or returned claim"
+                "The claim is {status}; receipts are added to a draft or returned claim",
+                params={"status": Label(CLAIM_STATUS, c["status"])},
             )
         if await Receipt.count().where(Receipt.claim == c["id"]) >= MAX_PER_CLAIM:
-            raise Conflict(f"A claim holds at most {MAX_PER_CLAIM} receipts")
+            raise Conflict("A claim holds at most {most} receipts", params={"most": MAX_PER_CLAIM})
         row = {
             "claim": c["id"],
             "filename": _filename(filename),

@@ -27,10 +27,12 @@ from service.gatherings.schemas import (
     ProgrammeIn,
     ProgrammeOut,
 )
+from service.lib import i18n
 from service.lib.audit import record
-from service.lib.clock import OSLO, now, oslo_iso, oslo_text, parse_when
-from service.lib.errors import Conflict, Forbidden, Invalid, NotFound
+from service.lib.clock import OSLO, now, oslo_iso, parse_when
+from service.lib.errors import Conflict, Forbidden, Invalid, Label, NotFound
 from service.lib.ids import row_id
+from service.lib.labels import GATHERING_STATUS, MEAL
 from service.networks.service import municipality_id
 from service.outbox.service import enqueue_mail
 from service.settings import current_settings
@@ -81,8 +83,8 @@ async def editable_row(user: CurrentUser, gathering_id: str | int) -> dict[str, 
     row = await visible_row(user, gathering_id)
     if not may_edit(user, row["network.slug"]):
         raise Forbidden(
-            f"Only coordinators of {row.get('network.name') or row['network.slug']} "
-            "and administrators may change this gathering"
+            "Only coordinators of {network} and administrators may change this gathering",
+            params={"network": row.get("network.name") or row["network.slug"]},
         )
     return row
 
@@ -171,18 +173,20 @@ async def _check_kept_children(
         for p in await ProgrammeItem.select().where(ProgrammeItem.gathering == gid):
             if p["starts_at"] < g["starts_at"] or p["ends_at"] > g["ends_at"]:
                 raise Invalid(
-                    f"the programme item {p['title']!r} would fall outside the new times; "
+                    "the programme item {title!r} would fall outside the new times; "
                     "send the programme with the change",
                     field="programme",
+                    params={"title": p["title"]},
                 )
     if check_meals:
         first, last = g["starts_at"].astimezone(OSLO).date(), g["ends_at"].astimezone(OSLO).date()
         for m in await Meal.select().where(Meal.gathering == gid):
             if not first <= m["date"] <= last:
                 raise Invalid(
-                    f"the {m['meal']} on {m['date'].isoformat()} would fall outside the new "
-                    "days; send the meals with the change",
+                    "the {meal} on {day} would fall outside the new days; "
+                    "send the meals with the change",
                     field="meals",
+                    params={"meal": Label(MEAL, m["meal"]), "day": m["date"].isoformat()},
                 )
 
 
@@ -202,9 +206,14 @@ async def _replace_children(
 async def create(user: CurrentUser, data: GatheringIn, base_url: str) -> GatheringOut:
     network = await Network.select().where(Network.slug == data.network).first()
     if network is None:
-        raise Invalid(f"no network with slug {data.network!r}", field="network")
+        raise Invalid(
+            "no network with slug {slug!r}", field="network", params={"slug": data.network}
+        )
     if not may_edit(user, data.network):
-        raise Forbidden(f"Only coordinators of {network['name']} and administrators may do this")
+        raise Forbidden(
+            "Only coordinators of {network} and administrators may do this",
+            params={"network": network["name"]},
+        )
     fields = _times(
         {
             k: v
@@ -329,7 +338,7 @@ async def list_visible(
     ).order_by(Gathering.starts_at)
     if network:
         if not await Network.exists().where(Network.slug == network):
-            raise NotFound(f"No network with slug {network!r}")
+            raise NotFound("No network with slug {slug!r}", params={"slug": network})
         query = query.where(Gathering.network.slug == network)
     if start:
         query = query.where(Gathering.ends_at >= parse_when(start, "from"))
@@ -355,12 +364,18 @@ async def registrants(gid: int) -> list[dict[str, Any]]:
     )
 
 
+def when_text(value: datetime, language: str) -> str:
+    """A time for a mail, in its reader's language: '3. mars 2027 kl. 10.00'."""
+    with i18n.use(language):
+        return i18n.datetime_text(value)
+
+
 def mail_context(g: dict[str, Any], language: str, base_url: str) -> dict[str, Any]:
     return {
         "gathering_id": g["id"],
         "title": g["title"],
-        "starts": oslo_text(g["starts_at"], language),
-        "ends": oslo_text(g["ends_at"], language),
+        "starts": when_text(g["starts_at"], language),
+        "ends": when_text(g["ends_at"], language),
         "venue": g["venue"],
         "address": g["address"],
         "city": g["city"],
@@ -371,7 +386,7 @@ def mail_context(g: dict[str, Any], language: str, base_url: str) -> dict[str, A
 
 def _describe(field: str, value: Any, language: str) -> str:
     if isinstance(value, datetime):
-        return oslo_text(value, language)
+        return when_text(value, language)
     return str(value or "–")
 
 
@@ -386,7 +401,10 @@ async def update(
         g = await lock(row["id"])
         assert g is not None
         if g["status"] not in EDITABLE_STATES:
-            raise Conflict(f"A {g['status']} gathering cannot be changed")
+            raise Conflict(
+                "A {status} gathering cannot be changed",
+                params={"status": Label(GATHERING_STATUS, g["status"])},
+            )
         programme_in = given.pop("programme", None)
         meals_in = given.pop("meals", None)
         host = given.pop("host_municipality", msgspec.UNSET)
@@ -470,7 +488,10 @@ async def publish(user: CurrentUser, gathering_id: str, base_url: str) -> Gather
         row = await lock(int(gathering_id))
         assert row is not None
         if row["status"] != "draft":
-            raise Conflict(f"Only a draft can be published; this one is {row['status']}")
+            raise Conflict(
+                "Only a draft can be published; this one is {status}",
+                params={"status": Label(GATHERING_STATUS, row["status"])},
+            )
         if row["ends_at"] <= now():
             raise Conflict("This gathering has already ended")
         await Gathering.update(
@@ -490,7 +511,10 @@ async def cancel(user: CurrentUser, gathering_id: str, reason: str, base_url: st
         g = await lock(row["id"])
         assert g is not None
         if g["status"] not in EDITABLE_STATES:
-            raise Conflict(f"A {g['status']} gathering cannot be cancelled")
+            raise Conflict(
+                "A {status} gathering cannot be cancelled",
+                params={"status": Label(GATHERING_STATUS, g["status"])},
+            )
         people = await registrants(g["id"])
         stamp = now()
         await Gathering.update(

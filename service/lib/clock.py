@@ -24,13 +24,15 @@ def as_aware(value: datetime, field: str) -> datetime:
         round_trip = first.astimezone(UTC).astimezone(OSLO).replace(tzinfo=None)
         if round_trip != value:
             raise Invalid(
-                f"{value.isoformat()} does not exist in Europe/Oslo (clocks jump forward)",
+                "{when} does not exist in Europe/Oslo (clocks jump forward)",
                 field=field,
+                params={"when": value.isoformat()},
             )
         raise Invalid(
-            f"{value.isoformat()} happens twice in Europe/Oslo (clocks go back); "
+            "{when} happens twice in Europe/Oslo (clocks go back); "
             "give an explicit offset such as +02:00 or +01:00",
             field=field,
+            params={"when": value.isoformat()},
         )
     return first.astimezone(UTC)
 
@@ -46,21 +48,14 @@ def parse_when(value: str | datetime, field: str) -> datetime:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         raise Invalid(
-            f"{value!r} is not an ISO 8601 date-time such as 2027-03-11T10:00+01:00",
+            "{value!r} is not an ISO 8601 date-time such as 2027-03-11T10:00+01:00",
             field=field,
+            params={"value": value},
         ) from None
     if "T" not in text and " " not in text:
-        raise Invalid(f"{value!r} has no time of day", field=field)
+        raise Invalid("{value!r} has no time of day", field=field, params={"value": value})
     return as_aware(parsed, field)
 
 
 def oslo_iso(value: datetime | None) -> str | None:
     return value.astimezone(OSLO).isoformat() if value is not None else None
-
-
-def oslo_text(value: datetime, language: str = "nb") -> str:
-    """'12.03.2027 kl. 09:00' in bokmål, '12 Mar 2027 09:00' in English."""
-    local = value.astimezone(OSLO)
-    if language == "en":
-        return local.strftime("%d %b %Y %H:%M")
-    return local.strftime("%d.%m.%Y kl. %H:%M")

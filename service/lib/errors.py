@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -12,7 +13,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from service.lib import i18n
+from service.lib import i18n, labels
 from service.lib.middleware import loggable_path
 
 log = structlog.get_logger("samling.errors")
@@ -34,12 +35,49 @@ TITLES = {
 }
 
 
+class Label:
+    """A code inside a detail (a status, a meal): the API shows the code as it is, a
+    page shows its label from `service.lib.labels` in the language of the moment."""
+
+    __slots__ = ("code", "table")
+
+    def __init__(self, table: dict[str, str], code: str) -> None:
+        self.table = table
+        self.code = code
+
+    def __str__(self) -> str:
+        return self.code
+
+    def __repr__(self) -> str:
+        return repr(self.code)
+
+
+def _shown(value: Any, api: bool) -> Any:
+    """A parameter as the API (English, codes) or a page (translated) shows it."""
+    if isinstance(value, Label):
+        return value.code if api else labels.label(value.table, value.code)
+    if isinstance(value, datetime):
+        if api:
+            with i18n.use("en"):
+                return i18n.datetime_text(value)
+        return i18n.datetime_text(value)
+    return value
+
+
+def _fill(template: str, params: dict[str, Any], api: bool) -> str:
+    if not params:
+        return template
+    return template.format(**{k: _shown(v, api) for k, v in params.items()})
+
+
 class DomainError(Exception):
     """A rule said no. Services raise it; the API turns it into problem+json.
 
     `detail` is an English msgid, with `{name}` placeholders filled from `params`: the API
     answers it in English, pages show `message()`, the same text from the catalogs in the
     language of the request (`make messages` extracts these constructors' first argument).
+    A parameter may be a `Label` (a code: the API shows the code, a page its label) or a
+    datetime (written out in the language of the text, in Oslo time).
     """
 
     status_code = 400
@@ -54,15 +92,17 @@ class DomainError(Exception):
     ) -> None:
         self.template = detail
         self.params = params or {}
-        self.detail = detail.format(**self.params) if self.params else detail
+        self.detail = _fill(detail, self.params, api=True)
         super().__init__(self.detail)
         self.field = field
         self.extra = extra
 
     def message(self) -> str:
         """The detail in the language of the moment."""
-        text = i18n.gettext(self.template)
-        return text.format(**self.params) if self.params else text
+        try:
+            return _fill(i18n.gettext(self.template), self.params, api=False)
+        except (KeyError, IndexError, ValueError):  # a translation that lost a placeholder
+            return _fill(self.template, self.params, api=False)
 
 
 class BadInput(DomainError):

@@ -18,7 +18,9 @@ def money(value: Decimal | int | str) -> Decimal:
 def parse_money(text: str, field: str) -> Decimal:
     """A decimal string such as "1234.50" (at most two places, not negative)."""
     if not isinstance(text, str) or not MONEY_TEXT.match(text.strip()):
-        raise Invalid(f'{text!r} is not an amount in NOK such as "1234.50"', field=field)
+        raise Invalid(
+            '{text!r} is not an amount in NOK such as "1234.50"', field=field, params={"text": text}
+        )
     return money(text.strip())
 
 
@@ -47,7 +49,8 @@ def text(value: Decimal) -> str:
 
 
 def nok(value: Decimal, language: str = "nb") -> str:
-    """For people: "1 234,50 kr" in bokmål, "NOK 1,234.50" in English."""
+    """Old formatting for people; use i18n.money_text (kept while service/web/pages.py
+    still calls it)."""
     if language == "en":
         return f"NOK {money(value):,.2f}"
     whole = f"{money(value):,.2f}".replace(",", " ").replace(".", ",")
@@ -61,5 +64,9 @@ def bank_account(value: str, field: str) -> str:
 
     compact = str(kontonr.compact(value))
     if not kontonr.is_valid(compact):
-        raise Invalid(f"{value!r} is not a valid Norwegian bank account number", field=field)
+        raise Invalid(
+            "{value!r} is not a valid Norwegian bank account number",
+            field=field,
+            params={"value": value},
+        )
     return compact

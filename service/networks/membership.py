@@ -27,7 +27,7 @@ async def lock_network(network_id: int) -> None:
 async def _municipality(number: str) -> dict[str, Any]:
     row = await Municipality.select().where(Municipality.number == number).first()
     if row is None:
-        raise NotFound(f"No municipality with number {number!r}")
+        raise NotFound("No municipality with number {number!r}", params={"number": number})
     return row
 
 
@@ -59,7 +59,10 @@ async def express_interest(user: CurrentUser, slug: str) -> tuple[MemberOut, boo
         assert muni is not None
         current = await _membership(network["id"], muni["id"])
         if current is not None and current["status"] == "member":
-            raise Conflict(f"{muni['name']} is already a member of {network['name']}")
+            raise Conflict(
+                "{municipality} is already a member of {network}",
+                params={"municipality": muni["name"], "network": network["name"]},
+            )
         if current is not None and current["status"] == "interested":
             return MemberOut(
                 municipality=muni["number"], name=muni["name"], status="interested"
@@ -96,7 +99,10 @@ async def express_interest(user: CurrentUser, slug: str) -> tuple[MemberOut, boo
 async def set_membership(user: CurrentUser, slug: str, number: str, status: str) -> MemberOut:
     network = await get_network_row(slug)
     if not (user.is_admin or user.coordinates(slug)):
-        raise Forbidden(f"Only coordinators of {network['name']} and administrators may do this")
+        raise Forbidden(
+            "Only coordinators of {network} and administrators may do this",
+            params={"network": network["name"]},
+        )
     async with atomic():
         await lock_network(network["id"])
         muni = await _municipality(number)
@@ -156,7 +162,7 @@ async def municipality_detail(number: str) -> MunicipalityDetail:
         .first()
     )
     if row is None:
-        raise NotFound(f"No municipality with number {number!r}")
+        raise NotFound("No municipality with number {number!r}", params={"number": number})
     domains = (
         await MunicipalityDomain.select(MunicipalityDomain.domain)
         .where(MunicipalityDomain.municipality == row["id"])
@@ -184,7 +190,11 @@ async def update_municipality(
         domains = sorted({d.strip().lower().lstrip("@") for d in patch.email_domains})
         for d in domains:
             if not DOMAIN_RE.match(d):
-                raise Invalid(f"{d!r} is not an e-mail domain", field="email_domains")
+                raise Invalid(
+                    "{domain!r} is not an e-mail domain",
+                    field="email_domains",
+                    params={"domain": d},
+                )
     async with atomic():
         before = await municipality_detail(number)
         muni = await _municipality(number)
@@ -202,8 +212,9 @@ async def update_municipality(
             if taken:
                 t = taken[0]
                 raise Conflict(
-                    f"{t['domain']} already belongs to {t['municipality.name']}",
+                    "{domain} already belongs to {municipality}",
                     field="email_domains",
+                    params={"domain": t["domain"], "municipality": t["municipality.name"]},
                 )
             await MunicipalityDomain.delete().where(MunicipalityDomain.municipality == muni["id"])
             for d in domains:

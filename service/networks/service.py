@@ -87,7 +87,7 @@ async def list_networks() -> list[NetworkOut]:
 async def get_network_row(slug: str) -> dict:
     row = await Network.select().where(Network.slug == slug).first()
     if row is None:
-        raise NotFound(f"No network with slug {slug!r}")
+        raise NotFound("No network with slug {slug!r}", params={"slug": slug})
     return row
 
 
@@ -136,7 +136,9 @@ async def list_municipalities(county: str | None = None) -> list[MunicipalityOut
             if c["number"] == wanted.zfill(2) or c["name"].casefold() == wanted.casefold()
         ]
         if not match:
-            raise NotFound(f"No county {wanted!r}; use a county number or name")
+            raise NotFound(
+                "No county {county!r}; use a county number or name", params={"county": wanted}
+            )
         query = query.where(Municipality.county.is_in([c["id"] for c in match]))
     rows = await query
     return [
@@ -157,5 +159,7 @@ async def municipality_id(number: str | None, field: str = "municipality") -> in
         return None
     row = await Municipality.select(Municipality.id).where(Municipality.number == number).first()
     if row is None:
-        raise Invalid(f"no municipality with number {number!r}", field=field)
+        raise Invalid(
+            "no municipality with number {number!r}", field=field, params={"number": number}
+        )
     return int(row["id"])

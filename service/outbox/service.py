@@ -266,7 +266,11 @@ LIST_COLUMNS = (
 async def list_messages(status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
     """Newest first, optionally only one status."""
     if status is not None and status not in STATUSES:
-        raise BadInput(f"status must be one of {', '.join(STATUSES)}", field="status")
+        raise BadInput(
+            "status must be one of {statuses}",
+            field="status",
+            params={"statuses": ", ".join(STATUSES)},
+        )
     query = M.select(*LIST_COLUMNS).order_by(M.id, ascending=False).limit(max(1, min(limit, 500)))
     if status is not None:
         query = query.where(M.status == status)
@@ -276,7 +280,7 @@ async def list_messages(status: str | None = None, limit: int = 100) -> list[dic
 async def get_message(outbox_id: int) -> dict[str, Any]:
     row = await M.select(*LIST_COLUMNS).where(M.id == outbox_id).first()
     if row is None:
-        raise NotFound(f"No outbox message {outbox_id}")
+        raise NotFound("No outbox message {id}", params={"id": outbox_id})
     return dict(row)
 
 
@@ -286,7 +290,7 @@ async def retry_failed(outbox_id: int, actor: str, request_id: str | None = None
     async with atomic():
         before = await M.select(M.status, M.last_error, M.attempts).where(M.id == outbox_id).first()
         if before is None:
-            raise NotFound(f"No outbox message {outbox_id}")
+            raise NotFound("No outbox message {id}", params={"id": outbox_id})
         rows = await (
             M.update({M.status: "queued", M.attempts: 0, M.next_attempt_at: at, M.updated_at: at})
             .where((M.id == outbox_id) & (M.status == "failed"))
@@ -294,8 +298,8 @@ async def retry_failed(outbox_id: int, actor: str, request_id: str | None = None
         )
         if not rows:
             raise Conflict(
-                f"Outbox message {outbox_id} is {before['status']}; only failed messages "
-                "can be retried",
+                "Outbox message {id} is {status}; only failed messages can be retried",
+                params={"id": outbox_id, "status": before["status"]},
                 outbox_status=before["status"],
             )
         await record(

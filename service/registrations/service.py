@@ -19,8 +19,10 @@ from service.db.tx import atomic
 from service.gatherings import service as gatherings
 from service.lib import csvfile
 from service.lib.audit import record
-from service.lib.clock import now, oslo_iso, oslo_text
-from service.lib.errors import Conflict, Forbidden, NotFound
+from service.lib.clock import now, oslo_iso
+from service.lib.errors import Conflict, Forbidden, Label, NotFound
+from service.lib.i18n import pgettext
+from service.lib.labels import GATHERING_STATUS, REGISTRATION_STATUS
 from service.outbox.service import enqueue_mail
 from service.registrations.schemas import MunicipalityCount, RegistrationIn, RegistrationOut
 from service.settings import current_settings
@@ -116,24 +118,30 @@ async def for_gathering(user: CurrentUser, gathering_id: str) -> list[Registrati
     return out
 
 
-CSV_HEADER = [
-    "navn",
-    "e-post",
-    "kommunenummer",
-    "kommune",
-    "status",
-    "venteliste",
-    "kosthold",
-    "tilrettelegging",
-    "overnatting",
-    "oppmøtt",
-    "påmeldt",
-]
+def csv_header() -> list[str]:
+    """The columns, in the language of the moment (bokmål unless a page chose another)."""
+    return [
+        pgettext("CSV column", "name"),
+        pgettext("CSV column", "e-mail"),
+        pgettext("CSV column", "municipality number"),
+        pgettext("CSV column", "municipality"),
+        pgettext("CSV column", "status"),
+        pgettext("CSV column", "waiting list"),
+        pgettext("CSV column", "dietary needs"),
+        pgettext("CSV column", "accessibility"),
+        pgettext("CSV column", "accommodation"),
+        pgettext("CSV column", "attended"),
+        pgettext("CSV column", "registered"),
+    ]
+
+
+def _yes_no(value: bool) -> str:
+    return pgettext("CSV value", "yes") if value else pgettext("CSV value", "no")
 
 
 def as_csv(rows: list[RegistrationOut]) -> bytes:
     return csvfile.as_csv(
-        CSV_HEADER,
+        csv_header(),
         (
             [
                 r.name,
@@ -144,8 +152,8 @@ def as_csv(rows: list[RegistrationOut]) -> bytes:
                 r.waitlist_position or "",
                 r.dietary,
                 r.accessibility,
-                "ja" if r.accommodation else "nei",
-                "" if r.attended is None else ("ja" if r.attended else "nei"),
+                _yes_no(r.accommodation),
+                "" if r.attended is None else _yes_no(r.attended),
                 r.registered_at,
             ]
             for r in rows
@@ -173,17 +181,18 @@ async def municipality_counts(user: CurrentUser, gathering_id: str) -> list[Muni
 async def _eligible(user: CurrentUser, g: dict[str, Any]) -> None:
     t = now()
     if g["registration_opens_at"] and t < g["registration_opens_at"]:
-        raise Conflict(f"Registration opens {oslo_text(g['registration_opens_at'], user.language)}")
+        raise Conflict("Registration opens {when}", params={"when": g["registration_opens_at"]})
     closes = g["registration_closes_at"] or g["starts_at"]
     if t >= closes:
-        raise Conflict(f"Registration closed {oslo_text(closes, user.language)}")
+        raise Conflict("Registration closed {when}", params={"when": closes})
     if g["audience"] == "open":
         return
     network_name = g.get("network.name") or g["network.slug"]
     if user.municipality_id is None:
         raise Forbidden(
-            f"Only staff of municipalities in {network_name} may register; "
-            "your account has no municipality"
+            "Only staff of municipalities in {network} may register; "
+            "your account has no municipality",
+            params={"network": network_name},
         )
     if g["audience"] == "members":
         member = await NetworkMembership.exists().where(
@@ -192,7 +201,10 @@ async def _eligible(user: CurrentUser, g: dict[str, Any]) -> None:
             & (NetworkMembership.status == "member")
         )
         if not member:
-            raise Forbidden(f"Only member municipalities of {network_name} may register")
+            raise Forbidden(
+                "Only member municipalities of {network} may register",
+                params={"network": network_name},
+            )
     else:  # region
         muni = (
             await Municipality.select(Municipality.county)
@@ -203,7 +215,10 @@ async def _eligible(user: CurrentUser, g: dict[str, Any]) -> None:
             (NetworkCounty.network == g["network"]) & (NetworkCounty.county == muni["county"])
         )
         if not inside:
-            raise Forbidden(f"Only municipalities in the region of {network_name} may register")
+            raise Forbidden(
+                "Only municipalities in the region of {network} may register",
+                params={"network": network_name},
+            )
 
 
 async def _municipality_full(g: dict[str, Any], municipality_id: int | None) -> bool:
@@ -335,7 +350,10 @@ async def _register(
         if existing is not None:
             return await _out(existing), False
         if g["status"] != "published":
-            raise Conflict(f"This gathering is {g['status']} and takes no registrations")
+            raise Conflict(
+                "This gathering is {status} and takes no registrations",
+                params={"status": Label(GATHERING_STATUS, g["status"])},
+            )
         await _eligible(user, g)
         full = False
         if g["seats_per_municipality"]:
@@ -461,7 +479,10 @@ async def cancel(user: CurrentUser, reg_id: str, base_url: str) -> RegistrationO
         if reg["status"] == "cancelled":
             raise Conflict("This registration is already cancelled")
         if g["status"] != "published":
-            raise Conflict(f"This gathering is {g['status']}")
+            raise Conflict(
+                "This gathering is {status}",
+                params={"status": Label(GATHERING_STATUS, g["status"])},
+            )
         if own and g["starts_at"] <= now():
             raise Conflict(
                 "The gathering has started; ask the coordinator to change your registration"
@@ -513,7 +534,8 @@ async def set_attendance(user: CurrentUser, reg_id: str, attended: bool) -> Regi
             raise NotFound("No registration with that id")
         if reg["status"] != "confirmed":
             raise Conflict(
-                f"Only confirmed registrations have attendance; this one is {reg['status']}"
+                "Only confirmed registrations have attendance; this one is {status}",
+                params={"status": Label(REGISTRATION_STATUS, reg["status"])},
             )
         if g["starts_at"] > now():
             raise Conflict("Attendance can be marked once the gathering has started")
