@@ -22,7 +22,6 @@ from service.accounts.controller import (
     ApprovalController,
     AuthController,
     MeController,
-    follow_login_link,
 )
 from service.accounts.kv import RateLimiter, SessionStore, close_redis_clients
 from service.accounts.middleware import auth_middleware
@@ -101,7 +100,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             static_router(),
             health,
             ready,
-            follow_login_link,
             AuthController,
             MeController,
             AdminUserController,

@@ -360,3 +360,43 @@ def delivered_link(outbox_id: int) -> str:
     found = re.search(r"https?://\S+/(?:auth|signup)\S*", body.get_content())
     assert found, f"no link in the delivered mail {files[0].name}"
     return found.group(0)
+
+
+SESSION_COOKIE = "samling_session"
+
+
+def link_path(link: str) -> str:
+    """The path and query of a mailed link, to open it against the test app."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(link)
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
+def sign_in_form(page_html: str) -> dict[str, str]:
+    """The hidden fields of the one form on a link's page (POST /auth/login)."""
+    from html import unescape
+
+    forms = re.findall(r'<form method="post" action="/auth/login">(.*?)</form>', page_html, re.S)
+    assert len(forms) == 1, "the link's page has not one sign-in form"
+    fields = re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', forms[0])
+    return {name: unescape(value) for name, value in fields}
+
+
+async def open_link(browser: Any, link: str) -> Any:
+    """Open a mailed link as a mail scanner or a person does (GET): the page it shows.
+    Asserts that opening it signed nobody in."""
+    page = await browser.get(link_path(link))
+    cookies = [c for c in page.headers.get_list("set-cookie") if c.startswith(SESSION_COOKIE)]
+    assert not cookies, f"opening the link set a session cookie: {cookies}"
+    return page
+
+
+async def follow_link(browser: Any, link: str) -> Any:
+    """Follow a mailed login or sign-up link the way a person does: open it (which must
+    not sign in nor spend it), then press the page's one button (POST /auth/login).
+    Returns the POST's answer (303 on success), or the page when it showed no button."""
+    page = await open_link(browser, link)
+    if page.status_code != 200:
+        return page
+    return await browser.post("/auth/login", data=sign_in_form(page.text))

@@ -58,6 +58,7 @@ MATRIX: dict[str, Case] = {
     "GET /health": Case("/health", everyone(200)),
     "GET /ready": Case("/ready", everyone(200)),
     "GET /auth/login": Case("/auth/login?token=nonsense", everyone(400)),
+    "POST /auth/login": Case("/auth/login", everyone(400), lambda: {"token": "nonsense"}),
     "POST /api/v1/auth/login-link": Case(
         "/api/v1/auth/login-link", everyone(202), lambda: {"email": fresh_email()}
     ),

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from conftest import new_browser
-from mail_fixtures import mail_link
+from mail_fixtures import follow_link, mail_link
 
 from service.db.tables import ApiToken, LoginToken, OutboxMessage, User
 from service.settings import load_settings
@@ -91,12 +91,12 @@ async def make_user(
 
 
 async def sign_in(browser: httpx.AsyncClient, email: str) -> httpx.Response:
-    """Ask for a login link by mail and follow it in `browser`."""
+    """Ask for a login link by mail and follow it in `browser` (open it, press the button)."""
     r = await browser.post("/api/v1/auth/login-link", json={"email": email})
     assert r.status_code == 202, r.text
     mails = await outbox(email, "login_link")
     assert mails, f"no login link mailed to {email}"
-    return await browser.get(link_of(mails[-1]))
+    return await follow_link(browser, link_of(mails[-1]))
 
 
 # --- login links and sessions ------------------------------------------------------------
@@ -114,7 +114,7 @@ async def test_login_link_signs_in_with_a_safe_session_cookie(browser, actors):
     path = link_of(mails[0])
     assert path.startswith("/auth/login?token=")
 
-    r = await browser.get(path)
+    r = await follow_link(browser, path)
     assert r.status_code == 303
     assert r.headers["location"] == "/"
     cookie = session_cookie_header(r).lower()
@@ -444,7 +444,7 @@ async def test_signup_with_the_municipality_domain_is_active_at_once(app):
         )
         assert r.status_code == 202
         path = await only_link(email, "signup_confirm")
-        r = await b.get(path)
+        r = await follow_link(b, path)
         assert r.status_code == 303
         assert r.headers["location"] == "/"
         session_cookie_header(r)
@@ -468,7 +468,7 @@ async def test_signup_from_a_foreign_domain_waits_for_approval(app, actors):
             json={"email": email, "name": "Ola Frivillig", "municipality": "4204"},
         )
         assert r.status_code == 202
-        r = await b.get(await only_link(email, "signup_confirm"))
+        r = await follow_link(b, await only_link(email, "signup_confirm"))
         assert r.status_code == 200
         assert r.headers["content-type"].startswith("text/html")
         assert "godkjenning" in r.text.lower()
@@ -708,7 +708,7 @@ async def test_cli_user_token_and_login_link(app, migrated, samling_bin):
     assert url.scheme in ("http", "https")
     assert url.path == "/auth/login"
     async with new_browser(app) as b:
-        r = await b.get(f"{url.path}?{url.query}")
+        r = await follow_link(b, f"{url.path}?{url.query}")
         assert r.status_code == 303
         assert (await b.get("/api/v1/me")).json()["email"] == email
 

@@ -8,6 +8,8 @@ import email.policy
 import re
 import uuid
 
+from mail_fixtures import follow_link
+
 from service.accounts import service as accounts
 from service.db.tables import OutboxMessage, User
 from service.outbox import service as outbox
@@ -108,7 +110,7 @@ async def test_the_newest_signup_request_wins_before_confirmation(client):
     assert row == [{"name": "Real Person", "municipality.number": "5601"}]
     old, new = await links_mailed_to(address, 2)
     assert (await client.get(old)).status_code == 400  # the first link died
-    assert (await client.get(new)).status_code in (200, 303)
+    assert (await follow_link(client, new)).status_code == 303
 
 
 async def test_a_personal_feed_secret_never_reaches_the_log(client, actors, monkeypatch):
@@ -178,4 +180,4 @@ async def test_a_delivered_login_link_is_not_kept_readable(client):
         row = await _login_row(address)
     assert row["status"] == "sent"
     assert "token=" not in str(outbox._context(row["context"]))
-    assert (await client.get(link)).status_code == 303  # and the link still works
+    assert (await follow_link(client, link)).status_code == 303  # and the link still works

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 from conftest import new_browser
-from mail_fixtures import mail_link
+from mail_fixtures import follow_link, mail_link
 
 from service.db.tables import AuditEvent, Municipality, OutboxMessage
 
@@ -364,7 +364,7 @@ async def test_email_domains_are_replaced_and_used_for_sign_up(app, api, actors)
         )
         assert len(mails) == 1
         url = mail_link(mails[0])
-        r = await b.get(url[url.index("/auth/login") :])
+        r = await follow_link(b, url)
         assert r.status_code == 303
         assert (await b.get("/api/v1/me")).json()["municipality"] == "4012"
 

@@ -7,15 +7,14 @@ from typing import Any
 
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
-from litestar.response import Redirect
+from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from service.accounts import service
 from service.accounts.guards import admin_only, admin_or_coordinator, signed_in
 from service.accounts.identity import CurrentUser
 from service.accounts.kv import RateLimiter, SessionStore
-from service.accounts.middleware import SESSION_COOKIE, session_cookie
+from service.accounts.middleware import SESSION_COOKIE
 from service.accounts.schemas import (
     Accepted,
     LoginLinkIn,
@@ -29,10 +28,8 @@ from service.accounts.schemas import (
     UserIn,
     UserOut,
 )
-from service.accounts.secrets import new_secret
 from service.lib.errors import DomainError, NotFound
 from service.settings import Settings
-from service.web import pages
 
 ACCEPTED = "If the address can be used, a mail with a link is on its way."
 LIMITS = {
@@ -111,26 +108,6 @@ class AuthController(Controller):
         response: Response[None] = Response(None, status_code=HTTP_204_NO_CONTENT)
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response
-
-
-@get("/auth/login", include_in_schema=True, tags=["auth"], summary="Follow a login link")
-async def follow_login_link(
-    request: Request[Any, Any, Any],
-    settings: NamedDependency[Settings],
-    sessions: NamedDependency[SessionStore],
-    token: FromQuery[str] = "",
-) -> Response[Any]:
-    try:
-        _outcome, user_id = await service.consume_link(token, settings.base_url)
-    except NotFound:
-        return pages.link_invalid(request)
-    if user_id is None:
-        return pages.awaiting_approval(request)
-    secret = new_secret()
-    await sessions.put(secret, {"uid": user_id})
-    response = Redirect("/", status_code=303)
-    response.set_cookie(session_cookie(secret, settings, int(sessions.max_age.total_seconds())))
-    return response
 
 
 class MeController(Controller):

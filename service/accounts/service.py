@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from service.accounts.identity import CurrentUser
 from service.accounts.secrets import hash_secret, new_secret
@@ -258,11 +259,14 @@ async def _issue_link(user_id: int, purpose: str) -> str:
     return secret
 
 
-def login_url(base_url: str, secret: str) -> str:
-    return f"{base_url}/auth/login?token={secret}"
+def login_url(base_url: str, secret: str, next_path: str | None = None) -> str:
+    """The link in the mail. `next_path` (a local path the caller has checked) rides
+    along for the sign-in page, which checks it again before it is followed."""
+    url = f"{base_url}/auth/login?token={secret}"
+    return f"{url}&next={quote(next_path, safe='/')}" if next_path else url
 
 
-async def send_login_link(email: str, base_url: str) -> None:
+async def send_login_link(email: str, base_url: str, next_path: str | None = None) -> None:
     """Mail a one-time link to an active user; unknown addresses get nothing."""
     try:
         address = normalize_email(email)
@@ -277,7 +281,11 @@ async def send_login_link(email: str, base_url: str) -> None:
             "login_link",
             address,
             row["language"],
-            {"name": row["name"], "url": login_url(base_url, secret), "minutes": LINK_MINUTES},
+            {
+                "name": row["name"],
+                "url": login_url(base_url, secret, next_path),
+                "minutes": LINK_MINUTES,
+            },
         )
 
 
@@ -371,6 +379,19 @@ async def approvers_of(municipality: int | None) -> list[dict[str, Any]]:
     ).where(grants & (RoleGrant.user.active == True))  # noqa: E712
     unique = {r["user.id"]: r for r in rows}
     return list(unique.values())
+
+
+async def link_is_usable(secret: str) -> bool:
+    """Whether a one-time link would still work, without spending it (its page shows a
+    button; mail scanners that open the link must not use it up)."""
+    if not secret:
+        return False
+    token = (
+        await LoginToken.select(LoginToken.used_at, LoginToken.expires_at)
+        .where(LoginToken.token_hash == hash_secret(secret))
+        .first()
+    )
+    return token is not None and token["used_at"] is None and token["expires_at"] > now()
 
 
 async def consume_link(secret: str, base_url: str) -> tuple[str, int | None]:

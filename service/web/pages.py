@@ -1,11 +1,10 @@
-"""Small HTML pages in bokmål: layout plus the sign-in pages."""
+"""What the pages not yet on the templates still share: a layout and money/line texts."""
 
 from __future__ import annotations
 
 from html import escape
-from typing import Any
 
-from litestar import MediaType, Request, Response
+from litestar import MediaType, Response
 
 STYLE = (
     "body{font-family:system-ui,sans-serif;max-width:42rem;margin:2rem auto;padding:0 1rem;"
@@ -37,42 +36,3 @@ def layout(title: str, body: str, status: int = 200) -> Response[str]:
         f'<body><header><a href="/">Samling</a></header><main>{body}</main></body></html>'
     )
     return Response(html, status_code=status, media_type=MediaType.HTML)
-
-
-def login_form(message: str = "", status: int = 200) -> Response[str]:
-    note = f'<p role="alert">{escape(message)}</p>' if message else ""
-    return layout(
-        "Logg inn",
-        "<h1>Logg inn</h1>"
-        f"{note}"
-        "<p>Skriv e-postadressen din, så sender vi deg en lenke som logger deg inn.</p>"
-        '<form method="post" action="/login"><label>E-post '
-        '<input type="email" name="email" required autocomplete="email"></label> '
-        "<button>Send lenke</button></form>",
-        status,
-    )
-
-
-def link_sent() -> Response[str]:
-    return layout(
-        "Sjekk e-posten",
-        "<h1>Sjekk e-posten din</h1><p>Hvis adressen har en konto hos oss, har vi sendt en "
-        "lenke som gjelder i 15 minutter og kan brukes én gang.</p>",
-    )
-
-
-def link_invalid(request: Request[Any, Any, Any]) -> Response[str]:
-    return layout(
-        "Ugyldig lenke",
-        "<h1>Lenken virker ikke</h1><p>Lenken er ukjent, allerede brukt eller utløpt. "
-        'Lenker gjelder i 15 minutter. <a href="/login">Be om en ny lenke</a>.</p>',
-        status=400,
-    )
-
-
-def awaiting_approval(request: Request[Any, Any, Any]) -> Response[str]:
-    return layout(
-        "Venter på godkjenning",
-        "<h1>Takk, e-postadressen er bekreftet</h1><p>Kontoen din må godkjennes av en "
-        "nettverkskoordinator eller administrator. Du får en e-post når den er godkjent.</p>",
-    )

@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from service.web.auth_pages import (
+    demo_sign_in,
+    login_link_page,
+    login_page,
+    login_submit,
+    login_with_link,
+    signup_page,
+    signup_submit,
+)
 from service.web.claim_pages import (
     claim_page,
     create_from_form,
@@ -12,7 +21,6 @@ from service.web.claim_pages import (
     receipt_from_page,
     submit_from_page,
 )
-from service.web.controller import login_page, login_submit
 from service.web.gathering_pages import gathering_list, gathering_page, register_from_page
 from service.web.me_pages import (
     cancel_registration,
@@ -34,6 +42,11 @@ PAGES: list[Any] = [
     # sign-in and sign-up
     login_page,
     login_submit,
+    login_link_page,
+    login_with_link,
+    demo_sign_in,
+    signup_page,
+    signup_submit,
     # gatherings, networks, my page
     gathering_list,
     gathering_page,
