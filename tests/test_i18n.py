@@ -156,6 +156,10 @@ def test_no_norwegian_text_in_python_outside_the_catalogs() -> None:
                 and n.body
                 and isinstance(n.body[0], ast.Expr)
             }
+            if path.name == "i18n.py":  # each language named in itself for the switch
+                docstrings |= {
+                    id(c) for n in ast.walk(tree) if isinstance(n, ast.Dict) for c in n.values
+                }
             for node in ast.walk(tree):
                 if id(node) in docstrings:
                     continue

@@ -123,8 +123,14 @@ class Viewer:
         return items
 
     def current(self, item: NavItem) -> bool:
+        """The item this page belongs under: the longest href that is the path or its prefix."""
         path = self.path.split("?")[0]
-        return path == item.href or (item.href != "/" and path.startswith(item.href + "/"))
+
+        def matches(href: str) -> bool:
+            return path == href or (href != "/" and path.startswith(href + "/"))
+
+        best = max((i.href for i in self.nav() if matches(i.href)), key=len, default=None)
+        return best == item.href
 
     @property
     def login_href(self) -> str:
