@@ -1,9 +1,13 @@
 """The claim pages: a participant starts a claim from the form, sees every line priced
-with its rule, attaches a receipt and submits; others cannot see it."""
+with its rule, attaches a receipt and submits; others cannot see it. Reviewers attest,
+approve with cuts and return from the claim's page; finance pays out. The pages speak
+bokmål, nynorsk and English, and carry no inline script."""
 
 from __future__ import annotations
 
+import re
 import uuid
+from urllib.parse import quote
 
 import httpx
 from mail_fixtures import follow_link
@@ -14,6 +18,11 @@ from service.gatherings import service as gatherings
 from service.gatherings.schemas import GatheringIn, MealIn
 from service.registrations import service as registrations
 from service.registrations.schemas import RegistrationIn
+
+
+def _text(r: httpx.Response) -> str:
+    """The page as a person reads it: no-break spaces (in "1 234,50 kr") as spaces."""
+    return r.text.replace("\xa0", " ")
 
 
 async def _browser(app, email: str) -> httpx.AsyncClient:
@@ -71,8 +80,10 @@ async def test_a_claim_from_the_form_to_submitted(app, actors):
     page = await b.get(r.headers["location"])
     assert page.status_code == 200
     assert "Vårsamling &lt;b&gt;i&lt;/b&gt; Arendal" in page.text
-    assert "140 km × 5.00" in page.text and "840,00 kr" in page.text  # 140 x 5 + 140 x 1
+    assert "140 km × 5.00" in page.text and "840,00 kr" in _text(page)  # 140 x 5 + 140 x 1
     assert "Utkast" in page.text
+    assert "Reiseregningen er lagret som utkast" in page.text  # the outcome, once
+    assert "Reiseregningen er lagret som utkast" not in (await b.get(r.headers["location"])).text
     claim_id = r.headers["location"].rsplit("/", 1)[1]
 
     pdf = {"file": ("hotell.pdf", b"%PDF-1.4 kvittering", "application/pdf")}
@@ -83,6 +94,8 @@ async def test_a_claim_from_the_form_to_submitted(app, actors):
     assert sent.status_code == 303
     after = await b.get(sent.headers["location"])
     assert "Sendt inn" in after.text and "Send inn</button>" not in after.text
+    assert "Reiseregningen er sendt inn." in after.text
+    assert "Reiseregningen er sendt inn." not in (await b.get(f"/claims/{claim_id}")).text
     row = await Claim.select(Claim.status).where(Claim.id == int(claim_id)).first()
     assert row == {"status": "submitted"}
 
@@ -106,13 +119,27 @@ async def test_a_bad_form_says_what_is_wrong_and_stores_nothing(app, actors):
         },
     )
     assert r.status_code == 422 and "Sjekk billett, «Beløp (kr)»" in r.text
+    # next to the field it names, with what was typed kept
+    assert re.search(r'id="field-ticket\.amount"[^>]*aria-invalid="true"', r.text)
+    assert 'id="error-ticket.amount"' in r.text and 'value="Buss"' in r.text
+    r = await b.post(
+        "/claims/new",
+        data={"registration": reg, "other.description": "Parkering", "other.amount": "50"},
+    )
+    assert r.status_code == 422 and 'id="error-other.date"' in r.text  # a missing date
     assert await Claim.count() == before
 
 
 async def test_claim_pages_need_a_signed_in_user(client):
-    for path in ("/claims", "/claims/new?registration=1", "/claims/1"):
+    r = await client.get("/claims")
+    assert r.status_code == 303 and r.headers["location"] == "/login?next=/claims"
+    for path in ("/claims/new?registration=1", "/claims/1", "/review", "/payouts", "/payouts/1"):
         r = await client.get(path)
-        assert r.status_code == 303 and r.headers["location"] == "/login"
+        assert r.status_code == 303 and r.headers["location"] == "/login?next=" + quote(
+            path, safe="/"
+        )
+    r = await client.post("/claims/1/submit")
+    assert r.status_code == 303 and r.headers["location"].startswith("/login")
 
 
 async def _submitted_claim(app, actors) -> tuple[str, httpx.AsyncClient]:
@@ -159,12 +186,13 @@ async def test_coordinator_attests_and_finance_approves_with_a_cut_from_the_page
     assert "Godkjenn</button>" in page.text
     c = await claims_json(claim_id, actors)
     mileage, ferry = c["lines"][0]["id"], c["lines"][1]["id"]
-    assert "Ferge – 2031-04-02" in page.text  # what each line is for
+    assert "Ferge – 2. april 2031" in page.text  # what each line is for
     r = await finance.post(
         f"/claims/{claim_id}/decide",
         data={"action": "approve", f"amount.{mileage}": "1000", f"amount.{ferry}": "100"},
     )
-    assert "Skriv hvorfor" in (await finance.get(r.headers["location"])).text
+    assert r.status_code == 422 and "Skriv hvorfor" in r.text
+    assert f'id="error-reason.{ferry}"' in r.text and 'value="100"' in r.text
     assert (await claims_json(claim_id, actors))["status"] == "attested"
     r = await finance.post(
         f"/claims/{claim_id}/decide",
@@ -188,8 +216,7 @@ async def test_returning_from_the_page_needs_a_reason_and_the_queue_is_for_revie
     r = await coordinator.post(
         f"/claims/{claim_id}/decide", data={"action": "return", "reason": " "}
     )
-    shown = await coordinator.get(r.headers["location"])
-    assert "reason" in shown.text.lower() or "begrunnelse" in shown.text.lower()
+    assert r.status_code == 422 and 'id="error-reason"' in r.text  # next to the reason
     assert (await claims_json(claim_id, actors))["status"] == "submitted"
     r = await coordinator.post(
         f"/claims/{claim_id}/decide", data={"action": "return", "reason": "Legg ved billetten"}
@@ -199,7 +226,7 @@ async def test_returning_from_the_page_needs_a_reason_and_the_queue_is_for_revie
     assert (await claimant.get("/review")).status_code == 403
     other = await _browser(app, actors["other_coordinator"].email)
     r = await other.post(f"/claims/{claim_id}/decide", data={"action": "attest"})
-    assert (await other.get(r.headers["location"])).status_code == 404  # not theirs to see
+    assert r.status_code == 404 and "Vårsamling" not in r.text  # not theirs to see
     assert (await claims_json(claim_id, actors))["status"] == "returned"
 
 
@@ -226,12 +253,125 @@ async def test_finance_pays_out_from_the_pages(app, actors):
     assert r.status_code == 303 and r.headers["location"].startswith("/payouts/")
     page = await finance.get(r.headers["location"])
     payout_id = r.headers["location"].rsplit("/", 1)[1]
-    assert f"/api/v1/payouts/{payout_id}/pain001.xml" in page.text and "1 150,00 kr" in page.text
+    assert f"/api/v1/payouts/{payout_id}/pain001.xml" in page.text
+    assert "1 150,00 kr" in _text(page)
     paid = await finance.post(f"/payouts/{payout_id}/paid")
     assert "Betalt" in (await finance.get(paid.headers["location"])).text
     assert (await claims_json(claim_id, actors))["status"] == "paid"
     again = await finance.post("/payouts", data={"claim": [claim_id]})
-    assert "approved" in (await finance.get(again.headers["location"])).text  # says why not
+    assert again.status_code == 409 and 'class="ds-alert" data-color="danger"' in again.text
+    assert re.search(r"approved|godkjent", again.text)  # says why not
 
     assert (await claimant.get("/payouts")).status_code == 403
     assert (await coordinator.get(f"/payouts/{payout_id}")).status_code == 403
+
+
+async def _in_language(b: httpx.AsyncClient, language: str) -> None:
+    r = await b.post("/language", data={"language": language, "next": "/claims"})
+    assert r.status_code == 303
+
+
+async def test_the_claim_pages_speak_nynorsk_and_english(app, actors):
+    email, reg, _ = await _registered(actors)
+    b = await _browser(app, email)
+    r = await b.post(
+        "/claims/new",
+        data={
+            "registration": reg,
+            "ticket.date": "2031-04-02",
+            "ticket.description": "Fly",
+            "ticket.amount": "1 234,50",
+        },
+    )
+    assert r.status_code == 303
+    claim_page = r.headers["location"]
+
+    await _in_language(b, "nn")
+    page = await b.get(claim_page)
+    assert '<html lang="nn"' in page.text
+    assert "Reiserekning: Vårsamling" in page.text and "Kvitteringar" in page.text
+    assert "Utkast" in page.text and "Billett" in page.text
+    assert "1 234,50 kr" in _text(page)
+    form = await b.get("/claims")
+    assert "Reiserekningane mine" in form.text
+    new = await b.get(f"/claims/new?registration={reg}")
+    assert "Kilometer i alt" in new.text and "Lagre utkast" in new.text
+
+    await _in_language(b, "en")
+    page = await b.get(claim_page)
+    assert '<html lang="en"' in page.text
+    assert "Travel claim: Vårsamling" in page.text and "Receipts" in page.text
+    assert "Draft" in page.text and "Ticket" in page.text
+    assert "NOK 1,234.50" in _text(page)
+    assert "Kvittering" not in page.text
+    new = await b.get(f"/claims/new?registration={reg}")
+    assert "Kilometres in all" in new.text and "Save draft" in new.text
+    assert 'data-text-sum="Sum"' in new.text and 'data-locale="en-GB"' in new.text
+    bad = await b.post("/claims/new", data={"registration": reg})
+    assert bad.status_code == 422 and "Fill in at least one line." in bad.text
+
+
+async def test_the_claim_form_loads_its_script_from_a_file_and_sends_a_csp(app, actors):
+    email, reg, gid = await _registered(actors)
+    b = await _browser(app, email)
+    form = await b.get(f"/claims/new?registration={reg}")
+    assert form.status_code == 200
+    scripts = re.findall(r"<script\b[^>]*>(.*?)</script>", form.text, re.S)
+    assert scripts and all(body.strip() == "" for body in scripts)  # no inline script
+    assert '<script src="/static/claim-form.js" defer></script>' in form.text
+    assert not re.search(r"\son[a-z]+=", form.text) and " style=" not in form.text
+    assert 'aria-live="polite"' in form.text and 'id="preview"' in form.text
+    # the script's words come from the page, in the page's language
+    assert 'data-text-sum="Sum"' in form.text and 'data-locale="nb-NO"' in form.text
+    assert "data-text-unavailable=" in form.text and 'data-money="{amount}' in form.text
+    csp = form.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    for path in ("/claims", f"/claims/new?registration={reg}"):
+        assert "script-src 'self'" in (await b.get(path)).headers["content-security-policy"]
+    js = await b.get("/static/claim-form.js")
+    assert js.status_code == 200 and "javascript" in js.headers["content-type"]
+    assert 'data-preview-url="/api/v1/claims/preview"' in form.text
+    # the preview the script calls answers for this form
+    r = await b.post(
+        "/api/v1/claims/preview",
+        json={"gathering": gid, "lines": [{"kind": "night_allowance", "nights": 1}]},
+    )
+    assert r.status_code == 200 and r.json()["lines"][0]["amount"]
+
+
+async def test_without_script_calculate_prices_the_form_and_stores_nothing(app, actors):
+    email, reg, _ = await _registered(actors)
+    b = await _browser(app, email)
+    before = await Claim.count()
+    r = await b.post(
+        "/claims/new",
+        data={
+            "registration": reg,
+            "mileage.date": "2031-04-02",
+            "mileage.km": "140",
+            "mileage.passengers": "1",
+            "mileage.route": "Kristiansand – Arendal t/r",
+            "action": "preview",
+        },
+    )
+    assert r.status_code == 200
+    assert "Kjøring: 840,00 kr" in _text(r) and "Sum: 840,00 kr" in _text(r)
+    assert 'value="Kristiansand – Arendal t/r"' in r.text  # the form keeps what was typed
+    assert await Claim.count() == before
+
+
+async def test_status_texts_come_from_the_server_not_the_address(app, actors):
+    email, reg, _ = await _registered(actors)
+    b = await _browser(app, email)
+    r = await b.post(
+        "/claims/new",
+        data={"registration": reg, "night_allowance.nights": "1"},
+    )
+    claim_id = r.headers["location"].rsplit("/", 1)[1]
+    page = await b.get(f"/claims/{claim_id}?message=Kontoen+din+er+sperret")
+    assert page.status_code == 200 and "Kontoen din er sperret" not in page.text
+    bad = await b.post(
+        f"/claims/{claim_id}/receipt", files={"file": ("x.txt", b"plain text", "text/plain")}
+    )
+    assert bad.status_code == 422 and 'id="error-file"' in bad.text
+    assert (await b.get(f"/claims/{claim_id}")).text.count("x.txt") == 0

@@ -1,184 +1,244 @@
-"""HTML pages for travel-cost claims: my claims, a claim form with live pricing, one
-claim with its lines, rules, receipts and history, and submitting it.
+"""Pages for travel-cost claims: my claims, the claim form, one claim, upload and submit.
 
-Forms post with the session cookie (the CSRF origin check covers them); the live
-prices come from POST /api/v1/claims/preview, called by a few lines of script.
+The form is plain HTML and works without script: "Calculate" prices it on the server,
+"Save draft" stores it. With script, static/claim-form.js prices it live through
+POST /api/v1/claims/preview; every text it shows comes from the page. Forms post with
+the session cookie (the CSRF origin check covers them); after a post the browser is
+sent on (303) and the page shows the outcome once (service.web.flash). A refused post
+answers with the error's status and the page again, the error next to its field.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from html import escape
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import msgspec
-from litestar import MediaType, Request, Response, get, post
+from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
-from litestar.response import Redirect
+from litestar.response import Redirect, Template
 
-from service.accounts.guards import current_user
 from service.claims import claims, receipts
-from service.claims.schemas import ClaimIn
-from service.lib.errors import DomainError
+from service.claims import service as pricing
+from service.claims.schemas import ClaimIn, PreviewIn, PreviewOut
+from service.lib import i18n
+from service.lib.errors import DomainError, NotFound
+from service.lib.i18n import N_, gettext
+from service.lib.labels import LINE_KIND, label
 from service.registrations import service as registrations
+from service.registrations.schemas import RegistrationOut
 from service.settings import Settings
-from service.web import pages
-from service.web.review_pages import review_forms
+from service.web import flash
+from service.web.claim_view import claim_template, status
+from service.web.viewer import Viewer
 
-STATUS_NB = {
-    "draft": "Utkast",
-    "submitted": "Sendt inn",
-    "attested": "Attestert",
-    "approved": "Godkjent",
-    "paid": "Utbetalt",
-    "returned": "Sendt i retur",
-    "rejected": "Avvist",
-}
-KIND_NB = {
-    "mileage": "Kjøring",
-    "ticket": "Billett",
-    "accommodation": "Overnatting",
-    "night_allowance": "Nattillegg",
-    "per_diem": "Diett",
-    "other": "Annet",
-}
-
-# Form groups: a line is made from a group whose fields are filled in.
+# The form's groups: a line is made from a group with any field filled in.
+# (field, label, input type); the form field is named "<kind>.<field>".
 FIELDS: dict[str, list[tuple[str, str, str]]] = {
     "mileage": [
-        ("date", "Dato", "date"),
-        ("km", "Km i alt", "number"),
-        ("passengers", "Passasjerer", "number"),
-        ("route", "Strekning", "text"),
+        ("date", N_("Date"), "date"),
+        ("km", N_("Kilometres in all"), "number"),
+        ("passengers", N_("Passengers"), "number"),
+        ("route", N_("Route"), "text"),
     ],
     "per_diem": [
-        ("departure", "Avreise", "datetime-local"),
-        ("return", "Hjemkomst", "datetime-local"),
-        ("distance_km", "Avstand én vei (km)", "number"),
+        ("departure", N_("Departure"), "datetime-local"),
+        ("return", N_("Back home"), "datetime-local"),
+        ("distance_km", N_("Distance one way (km)"), "number"),
     ],
     "ticket": [
-        ("date", "Dato", "date"),
-        ("description", "Hva", "text"),
-        ("amount", "Beløp (kr)", "text"),
+        ("date", N_("Date"), "date"),
+        ("description", N_("What for"), "text"),
+        ("amount", N_("Amount (NOK)"), "text"),
     ],
     "accommodation": [
-        ("nights", "Netter", "number"),
-        ("hotel", "Hotell", "text"),
-        ("amount", "Beløp (kr)", "text"),
+        ("nights", N_("Nights"), "number"),
+        ("hotel", N_("Hotel"), "text"),
+        ("amount", N_("Amount (NOK)"), "text"),
     ],
-    "night_allowance": [("nights", "Netter uten hotell", "number")],
+    "night_allowance": [("nights", N_("Nights without a hotel"), "number")],
     "other": [
-        ("date", "Dato", "date"),
-        ("description", "Hva", "text"),
-        ("amount", "Beløp (kr)", "text"),
+        ("date", N_("Date"), "date"),
+        ("description", N_("What for"), "text"),
+        ("amount", N_("Amount (NOK)"), "text"),
     ],
 }
 NUMBERS = {"km", "passengers", "distance_km", "nights"}
-
-SCRIPT = """<script>
-const form = document.querySelector('form[data-preview]');
-async function price() {
-  const lines = [];
-  for (const group of form.querySelectorAll('fieldset[data-kind]')) {
-    const line = {kind: group.dataset.kind}; let filled = false;
-    for (const input of group.querySelectorAll('input')) {
-      if (input.value === '') continue;
-      filled = true;
-      line[input.dataset.field] = input.type === 'number' ? Number(input.value) : input.value;
-    }
-    if (filled) lines.push(line);
-  }
-  const out = document.getElementById('preview');
-  if (!lines.length) { out.textContent = ''; return; }
-  const r = await fetch('/api/v1/claims/preview', {method: 'POST',
-    headers: {'Content-Type': 'application/json'},
-    body: JSON.stringify({gathering: form.dataset.gathering, lines})});
-  const body = await r.json();
-  out.textContent = r.ok
-    ? body.lines.map(l => l.amount + ' kr – ' + l.rule).join('\\n')
-      + '\\nSum: ' + body.total + ' kr'
-    : (body.detail || 'Kan ikke beregne ennå');
-}
-form.addEventListener('change', price);
-</script>"""
+FORM_FIELDS = [f"{kind}.{name}" for kind, fields in FIELDS.items() for name, _, _ in fields]
 
 
-def _login() -> Response[Any]:
-    return Redirect("/login", status_code=303)
+def _back(claim_id: str, code: str, settings: Settings) -> Response[Any]:
+    response = Redirect(f"/claims/{claim_id}", status_code=303)
+    return flash.flash(response, code, secure=settings.production)
 
 
-@get("/claims", media_type=MediaType.HTML, include_in_schema=False)
-async def my_claims(request: Request[Any, Any, Any]) -> Response[Any]:
-    user = current_user(request)
-    if user is None:
-        return _login()
-    mine = (
-        await claims.list_claims(user, None, None)
-        if not user.is_finance
-        else [c for c in await claims.list_claims(user, None, None) if c.claimant == user.email]
-    )
+# --- my claims -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClaimRow:
+    id: str
+    gathering_title: str
+    status: tuple[str, str]
+    amount: str
+    created_at: str
+
+
+@get("/claims")
+async def my_claims(
+    request: Request[Any, Any, Any], signed_in_viewer: NamedDependency[Viewer]
+) -> Template:
+    user = signed_in_viewer.user
+    assert user is not None
+    mine = [c for c in await claims.list_claims(user, None, None) if c.claimant == user.email]
     claimed = {c.registration for c in mine if c.status != "rejected"}
-    rows = "".join(
-        f'<li><a href="/claims/{c.id}">{escape(c.gathering_title)}</a> – '
-        f"{STATUS_NB.get(c.status, c.status)}, {pages.kr(c.approved_total or c.total)}</li>"
-        for c in mine
+    open_registrations = [
+        r for r in await registrations.mine(user) if r.status == "confirmed" and r.id not in claimed
+    ]
+    notice, cookies = flash.take(request)
+    return Template(
+        "claims/list.html",
+        context={
+            "viewer": signed_in_viewer,
+            "notice": notice,
+            "claims": [
+                ClaimRow(
+                    c.id,
+                    c.gathering_title,
+                    status(c.status),
+                    c.approved_total or c.total,
+                    c.created_at,
+                )
+                for c in mine
+            ],
+            "open_registrations": open_registrations,
+        },
+        cookies=cookies,
     )
-    open_regs = "".join(
-        f'<li>{escape(r.gathering_title)} – <a href="/claims/new?registration={r.id}">'
-        "Lag reiseregning</a></li>"
-        for r in await registrations.mine(user)
-        if r.status == "confirmed" and r.id not in claimed
-    )
-    body = f"<h1>Mine reiseregninger</h1><ul>{rows or '<li>Ingen ennå.</li>'}</ul>"
-    if open_regs:
-        body += f"<h2>Samlinger du kan kreve reiseutgifter for</h2><ul>{open_regs}</ul>"
-    return pages.layout("Reiseregninger", body)
 
 
-def _form(registration: str, gathering: str, message: str = "") -> str:
-    groups = []
-    for kind, fields in FIELDS.items():
-        inputs = "".join(
-            f'<label>{label} <input name="{kind}.{name}" data-field="{name}" type="{kind_}"'
-            f"{' step=any min=0' if kind_ == 'number' else ''}></label> "
-            for name, label, kind_ in fields
+# --- the claim form --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Input:
+    name: str  # the form field, "<kind>.<field>"
+    field: str
+    label: str
+    type: str
+    value: str
+    attrs: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Group:
+    kind: str
+    legend: str
+    inputs: list[Input]
+
+
+@dataclass(frozen=True)
+class PreviewLine:
+    kind: str
+    amount: str
+    rule: str
+
+
+@dataclass(frozen=True)
+class Preview:
+    lines: list[PreviewLine]
+    total: str
+
+
+def _attrs(name: str, type_: str) -> dict[str, str]:
+    attrs = {"data-line-field": name}
+    if type_ == "number":
+        attrs.update(step="any", min="0", inputmode="decimal")
+    if name == "amount":
+        attrs["inputmode"] = "decimal"
+    return attrs
+
+
+def _groups(values: Mapping[str, str]) -> list[Group]:
+    return [
+        Group(
+            kind,
+            label(LINE_KIND, kind),
+            [
+                Input(
+                    f"{kind}.{name}",
+                    name,
+                    gettext(text),
+                    type_,
+                    values.get(f"{kind}.{name}", ""),
+                    _attrs(name, type_),
+                )
+                for name, text, type_ in fields
+            ],
         )
-        groups.append(
-            f'<fieldset data-kind="{kind}"><legend>{KIND_NB[kind]}</legend>{inputs}</fieldset>'
-        )
-    note = f'<p role="alert">{escape(message)}</p>' if message else ""
-    return (
-        f"<h1>Ny reiseregning</h1>{note}"
-        '<form method="post" action="/claims/new" data-preview '
-        f'data-gathering="{escape(gathering)}">'
-        f'<input type="hidden" name="registration" value="{escape(registration)}">'
-        + "".join(groups)
-        + "<p><label>Kontonummer for utbetaling (tomt: kommunens konto) "
-        '<input name="payee_account" inputmode="numeric"></label></p>'
-        '<pre id="preview" aria-live="polite"></pre>'
-        "<button>Lagre utkast</button></form>" + SCRIPT
+        for kind, fields in FIELDS.items()
+    ]
+
+
+def _preview(out: PreviewOut) -> Preview:
+    return Preview(
+        [
+            PreviewLine(label(LINE_KIND, str(line["kind"])), str(line["amount"]), str(line["rule"]))
+            for line in out.lines
+        ],
+        out.total,
     )
 
 
-@get("/claims/new", media_type=MediaType.HTML, include_in_schema=False)
-async def new_claim(
-    request: Request[Any, Any, Any],
-    registration: Annotated[str, QueryParameter(max_length=20)] = "",
-) -> Response[Any]:
-    user = current_user(request)
-    if user is None:
-        return _login()
-    reg = next((r for r in await registrations.mine(user) if r.id == registration), None)
+@dataclass
+class FormState:
+    values: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    problem: str = ""
+    preview: Preview | None = None
+
+
+def _form(
+    viewer: Viewer, reg: RegistrationOut, state: FormState, status_code: int = 200
+) -> Template:
+    return Template(
+        "claims/new.html",
+        context={
+            "viewer": viewer,
+            "notice": "",
+            "registration": reg,
+            "groups": _groups(state.values),
+            "payee_account": state.values.get("payee_account", ""),
+            "errors": state.errors,
+            "problem": state.problem,
+            "preview": state.preview,
+            "locale": i18n.BABEL_LOCALES[i18n.current()].replace("_", "-"),
+            "money_pattern": gettext("{amount} kr"),
+        },
+        status_code=status_code,
+    )
+
+
+async def _registration(viewer: Viewer, registration: str) -> RegistrationOut:
+    assert viewer.user is not None
+    reg = next((r for r in await registrations.mine(viewer.user) if r.id == registration), None)
     if reg is None:
-        return pages.layout("Ikke funnet", "<h1>Fant ikke påmeldingen</h1>", status=404)
-    return pages.layout("Ny reiseregning", _form(reg.id, reg.gathering))
+        raise NotFound(N_("You have no registration with that id"))
+    return reg
 
 
-def _text(value: object) -> str | None:
-    return None if value is None else str(value)
+@get("/claims/new")
+async def new_claim(
+    signed_in_viewer: NamedDependency[Viewer],
+    registration: Annotated[str, QueryParameter(max_length=20)] = "",
+) -> Template:
+    reg = await _registration(signed_in_viewer, registration)
+    return _form(signed_in_viewer, reg, FormState())
 
 
 def lines_from_form(form: Any) -> list[dict[str, Any]]:
@@ -188,7 +248,7 @@ def lines_from_form(form: Any) -> list[dict[str, Any]]:
         for name, _, _ in fields:
             value = str(form.get(f"{kind}.{name}", "")).strip()
             if name == "amount":
-                value = value.replace(" ", "").replace(",", ".")  # 1 234,50 as typed
+                value = value.replace(" ", "").replace("\xa0", "").replace(",", ".")  # 1 234,50
             if value:
                 line[name] = float(value) if name in NUMBERS and _number(value) else value
         if len(line) > 1:
@@ -206,143 +266,158 @@ def _number(value: str) -> bool:
         return False
 
 
-@post("/claims/new", media_type=MediaType.HTML, include_in_schema=False, status_code=303)
-async def create_from_form(request: Request[Any, Any, Any]) -> Response[Any]:
-    user = current_user(request)
-    if user is None:
-        return _login()
-    form = await request.form()
-    registration = str(form.get("registration", ""))
-    reg = next((r for r in await registrations.mine(user) if r.id == registration), None)
-    if reg is None:
-        return pages.layout("Ikke funnet", "<h1>Fant ikke påmeldingen</h1>", status=404)
-    lines = lines_from_form(form)
-    raw = {
-        "registration": registration,
-        "lines": lines,
-        "payee_account": str(form.get("payee_account", "")).strip() or None,
-    }
-    try:
-        data = msgspec.convert(raw, ClaimIn)
-        claim = await claims.create(user, data)
-    except (msgspec.ValidationError, DomainError) as exc:
-        message = exc.detail if isinstance(exc, DomainError) else _explain(exc, lines)
-        return pages.layout("Ny reiseregning", _form(reg.id, reg.gathering, message), status=422)
-    return Redirect(f"/claims/{claim.id}", status_code=303)
+def _problem(text: str) -> str:
+    """msgspec's complaint about a value, in words from the catalogs."""
+    if "missing required field" in text:
+        return gettext("fill this in")
+    found = re.search(r"length (>=|<=) (\d+)", text)
+    if found:
+        n = int(found.group(2))
+        if found.group(1) == "<=":
+            return i18n.ngettext("at most {n} character", "at most {n} characters", n).format(n=n)
+        return gettext("fill this in")
+    found = re.search(r"(>=|>|<=|<) (-?[\d.]+)", text)
+    if found:
+        sign, bound = found.group(1), found.group(2)
+        words = {
+            ">=": N_("must be at least {n}"),
+            ">": N_("must be more than {n}"),
+            "<=": N_("must be at most {n}"),
+            "<": N_("must be less than {n}"),
+        }
+        return gettext(words[sign]).format(n=bound)
+    return gettext("not a valid value")
 
 
-def _explain(exc: msgspec.ValidationError, lines: list[dict[str, Any]]) -> str:
-    """msgspec's message, with the form's own names for the field it points at."""
+def _field_error(
+    state: FormState, lines: list[dict[str, Any]], index: int, name: str, text: str
+) -> None:
+    kind = str(lines[index]["kind"])
+    labels = {n: gettext(t) for n, t, _ in FIELDS.get(kind, [])}
+    form_field = f"{kind}.{name}" if name in labels else "lines"
+    state.errors[form_field] = gettext("Check {kind}, “{field}”: {problem}").format(
+        kind=label(LINE_KIND, kind).lower(), field=labels.get(name, name), problem=text
+    )
+
+
+def _explain(exc: msgspec.ValidationError, lines: list[dict[str, Any]], state: FormState) -> None:
+    """msgspec's message, told with the form's own names next to the field it points at."""
     text = str(exc)
-    if "length >= 1" in text and "$.lines" in text:
-        return "Fyll ut minst én post."
+    if "length >= 1" in text and "$.lines" in text and "$.lines[" not in text:
+        state.errors["lines"] = gettext("Fill in at least one line.")
+        return
+    missing = re.search(r"missing required field `(\w+)` - at `\$\.lines\[(\d+)\]`", text)
     found = re.search(r"\$\.lines\[(\d+)\]\.(\w+)", text)
+    if missing and int(missing.group(2)) < len(lines):
+        _field_error(state, lines, int(missing.group(2)), missing.group(1), _problem(text))
+    elif found and int(found.group(1)) < len(lines):
+        _field_error(state, lines, int(found.group(1)), found.group(2), _problem(text))
+    elif "$.payee_account" in text:
+        state.errors["payee_account"] = gettext("Not a valid bank account number.")
+    else:
+        state.problem = gettext("Something is filled in wrongly: {problem}").format(
+            problem=_problem(text)
+        )
+
+
+def _domain(exc: DomainError, lines: list[dict[str, Any]], state: FormState) -> None:
+    """A DomainError next to the form field it names, else as an alert."""
+    found = re.fullmatch(r"lines\[(\d+)\]\.(\w+)", exc.field or "")
     if found and int(found.group(1)) < len(lines):
-        kind = str(lines[int(found.group(1))]["kind"])
-        label = {n: lab for n, lab, _ in FIELDS.get(kind, [])}.get(found.group(2), found.group(2))
-        return f"Sjekk {KIND_NB.get(kind, kind).lower()}, «{label}»: {text.split(' - at ')[0]}"
-    return f"Noe er fylt ut feil: {text}"
+        _field_error(state, lines, int(found.group(1)), found.group(2), exc.message())
+    elif exc.field in ("payee_account", "lines"):
+        state.errors[exc.field] = exc.message()
+    else:
+        state.problem = exc.message()
 
 
-@get("/claims/{claim_id:str}", media_type=MediaType.HTML, include_in_schema=False)
+@post("/claims/new", status_code=303)
+async def create_from_form(
+    request: Request[Any, Any, Any],
+    signed_in_viewer: NamedDependency[Viewer],
+    settings: NamedDependency[Settings],
+) -> Response[Any]:
+    user = signed_in_viewer.user
+    assert user is not None
+    form = await request.form()
+    reg = await _registration(signed_in_viewer, str(form.get("registration", "")))
+    state = FormState(
+        values={name: str(form.get(name, "")) for name in [*FORM_FIELDS, "payee_account"]}
+    )
+    lines = lines_from_form(form)
+    try:
+        if form.get("action") == "preview":
+            preview = msgspec.convert({"gathering": reg.gathering, "lines": lines}, PreviewIn)
+            state.preview = _preview(await pricing.preview(user, preview))
+            return _form(signed_in_viewer, reg, state)
+        raw = {
+            "registration": reg.id,
+            "lines": lines,
+            "payee_account": state.values["payee_account"].strip() or None,
+        }
+        claim = await claims.create(user, msgspec.convert(raw, ClaimIn))
+    except msgspec.ValidationError as exc:
+        _explain(exc, lines, state)
+        return _form(signed_in_viewer, reg, state, 422)
+    except DomainError as exc:
+        _domain(exc, lines, state)
+        return _form(signed_in_viewer, reg, state, exc.status_code)
+    return _back(claim.id, "claim-saved", settings)
+
+
+# --- one claim -------------------------------------------------------------------------
+
+
+@get("/claims/{claim_id:str}")
 async def claim_page(
     request: Request[Any, Any, Any],
     claim_id: FromPath[str],
-    message: Annotated[str, QueryParameter(max_length=200)] = "",
-) -> Response[Any]:
-    user = current_user(request)
-    if user is None:
-        return _login()
-    try:
-        c = await claims.detail(user, claim_id)
-        events = await claims.history(user, claim_id)
-    except DomainError:
-        return pages.layout("Ikke funnet", "<h1>Fant ikke reiseregningen</h1>", status=404)
-    rows = "".join(
-        f"<tr><td>{KIND_NB.get(str(line['kind']), '')}<br><small>{escape(pages.what(line))}"
-        f"</small></td><td>{escape(str(line['rule']))}</td>"
-        f"<td>{pages.kr(str(line['amount']))}</td>"
-        f"<td>{pages.kr(_text(line['approved_amount']))}"
-        f"{' – ' + escape(str(line['cut_reason'])) if line.get('cut_reason') else ''}</td></tr>"
-        for line in c.lines
-    )
-    files = "".join(
-        f'<li><a href="/api/v1/claims/{c.id}/receipts/{r["id"]}">'
-        f"{escape(str(r['filename']))}</a></li>"
-        for r in c.receipts
-    )
-    history = "".join(
-        f"<li>{escape(e.at[:16].replace('T', ' '))} {escape(e.actor)}: "
-        f"{STATUS_NB.get(e.to_status, e.to_status)}"
-        f"{' – ' + escape(e.comment) if e.comment else ''}</li>"
-        for e in events
-    )
-    body = [
-        f"<h1>Reiseregning: {escape(c.gathering_title)}</h1>",
-        f'<p role="status">{escape(message)}</p>' if message else "",
-        f"<p>Status: <strong>{STATUS_NB.get(c.status, c.status)}</strong><br>"
-        f"{escape(c.claimant_name)}, {escape(c.municipality_name)}<br>"
-        f"Utbetales til konto {escape(c.payee_account or 'ikke oppgitt')}</p>",
-        "<table><tr><th>Post</th><th>Beregning</th><th>Krevd</th><th>Godkjent</th></tr>"
-        f"{rows}<tr><th colspan=2>Sum</th><th>{pages.kr(c.total)}</th>"
-        f"<th>{pages.kr(c.approved_total)}</th></tr></table>",
-        f"<h2>Kvitteringer</h2><ul>{files or '<li>Ingen.</li>'}</ul>",
-    ]
-    if c.claimant == user.email and c.status in claims.EDITABLE:
-        body.append(
-            f'<form method="post" action="/claims/{c.id}/receipt" enctype="multipart/form-data">'
-            '<label>Legg ved kvittering (PDF eller bilde) <input type="file" name="file" '
-            'accept="application/pdf,image/*" required></label> <button>Last opp</button></form>'
-            f'<form method="post" action="/claims/{c.id}/submit"><button>Send inn</button></form>'
-        )
-    body.append(review_forms(user, c))
-    body.append(f"<h2>Historikk</h2><ul>{history}</ul>")
-    return pages.layout("Reiseregning", "".join(body))
+    signed_in_viewer: NamedDependency[Viewer],
+) -> Template:
+    notice, cookies = flash.take(request)
+    return await claim_template(signed_in_viewer, claim_id, notice=notice, cookies=cookies)
 
 
-def _back(claim_id: str, message: str) -> Response[Any]:
-    from urllib.parse import quote
-
-    return Redirect(f"/claims/{claim_id}?message={quote(message)}", status_code=303)
-
-
-@post(
-    "/claims/{claim_id:str}/submit",
-    media_type=MediaType.HTML,
-    include_in_schema=False,
-    status_code=303,
-)
+@post("/claims/{claim_id:str}/submit", status_code=303)
 async def submit_from_page(
-    request: Request[Any, Any, Any], claim_id: FromPath[str], settings: NamedDependency[Settings]
+    claim_id: FromPath[str],
+    signed_in_viewer: NamedDependency[Viewer],
+    settings: NamedDependency[Settings],
 ) -> Response[Any]:
-    user = current_user(request)
-    if user is None:
-        return _login()
+    assert signed_in_viewer.user is not None
     try:
-        await claims.submit(user, claim_id, settings.base_url)
+        await claims.submit(signed_in_viewer.user, claim_id, settings.base_url)
     except DomainError as exc:
-        return _back(claim_id, exc.detail)
-    return _back(claim_id, "Reiseregningen er sendt inn.")
+        return await claim_template(
+            signed_in_viewer, claim_id, problem=exc.message(), status_code=exc.status_code
+        )
+    return _back(claim_id, "claim-submitted", settings)
 
 
 @post(
     "/claims/{claim_id:str}/receipt",
     request_max_body_size=receipts.MAX_BYTES + 1024 * 1024,
-    media_type=MediaType.HTML,
-    include_in_schema=False,
     status_code=303,
 )
 async def receipt_from_page(
-    request: Request[Any, Any, Any], claim_id: FromPath[str]
+    request: Request[Any, Any, Any],
+    claim_id: FromPath[str],
+    signed_in_viewer: NamedDependency[Viewer],
+    settings: NamedDependency[Settings],
 ) -> Response[Any]:
-    user = current_user(request)
-    if user is None:
-        return _login()
+    assert signed_in_viewer.user is not None
     form = await request.form()
     upload = form.get("file")
     body = await upload.read(receipts.MAX_BYTES + 1) if isinstance(upload, UploadFile) else None
     try:
-        await receipts.add(user, claim_id, getattr(upload, "filename", None), body)
+        await receipts.add(signed_in_viewer.user, claim_id, getattr(upload, "filename", None), body)
     except DomainError as exc:
-        return _back(claim_id, exc.detail)
-    return _back(claim_id, "Kvitteringen er lagt ved.")
+        on_file = exc.field == "file"
+        return await claim_template(
+            signed_in_viewer,
+            claim_id,
+            errors={"file": exc.message()} if on_file else {},
+            problem="" if on_file else exc.message(),
+            status_code=exc.status_code,
+        )
+    return _back(claim_id, "receipt-added", settings)

@@ -21,6 +21,16 @@ MESSAGES = {
     "cancelled": N_("Your registration is cancelled."),
     "saved": N_("Saved."),
     "calendar-reset": N_("You have a new calendar link. The old link no longer works."),
+    # claims, review, payouts
+    "claim-saved": N_("The claim is saved as a draft. Attach receipts and submit it."),
+    "claim-submitted": N_("The claim is submitted."),
+    "receipt-added": N_("The receipt is attached."),
+    "claim-attested": N_("The claim is attested."),
+    "claim-approved": N_("The claim is approved."),
+    "claim-returned": N_("The claim is returned to the claimant."),
+    "claim-rejected": N_("The claim is rejected."),
+    "payout-made": N_("The payout is made: download the bank file and pay it."),
+    "payout-paid": N_("The payout is marked as paid."),
 }
 
 

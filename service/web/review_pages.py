@@ -1,99 +1,81 @@
-"""HTML for reviewing claims: the coordinator's and finance's queue, and the attest,
-approve (with cuts), return and reject forms on a claim's page."""
+"""Pages for reviewing claims: the coordinator's and finance's queue (/review), and the
+attest, approve (with cuts per line), return and reject forms, which sit on the claim's
+page (templates/review/_decide.html) and post here.
+
+A decision is sent on (303) to the claim's page, which shows the new status, the
+history and the outcome once; a refused one answers with the error's status and the
+claim's page again, the error next to its field.
+"""
 
 from __future__ import annotations
 
-from html import escape
+import re
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
-from litestar import MediaType, Request, Response, get, post
+from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath
-from litestar.response import Redirect
+from litestar.response import Redirect, Template
 
-from service.accounts.guards import current_user
-from service.accounts.identity import CurrentUser
 from service.claims import claims
 from service.claims.schemas import ApproveIn, ClaimOut, Cut
 from service.lib.errors import DomainError, Invalid
+from service.lib.i18n import N_, gettext
 from service.lib.money import parse_money, text
 from service.settings import Settings
-from service.web import pages
-
-STATUS_NB = {"submitted": "til attestering", "attested": "til godkjenning", "approved": "godkjent"}
-
-
-OTHER_ACCOUNT = " <strong>(annen konto enn kommunens)</strong>"
+from service.web import flash
+from service.web.claim_view import claim_template, status
+from service.web.viewer import Viewer
 
 
-@get("/review", media_type=MediaType.HTML, include_in_schema=False)
-async def review_queue(request: Request[Any, Any, Any]) -> Response[Any]:
-    user = current_user(request)
-    if user is None:
-        return Redirect("/login", status_code=303)
+@dataclass(frozen=True)
+class QueueRow:
+    id: str
+    claimant_name: str
+    municipality_name: str
+    gathering_title: str
+    total: str
+    status: tuple[str, str]
+    other_account: bool
+
+
+@get("/review")
+async def review_queue(
+    request: Request[Any, Any, Any], signed_in_viewer: NamedDependency[Viewer]
+) -> Template:
+    user = signed_in_viewer.user
+    assert user is not None
     if not (user.is_finance or user.coordinated_networks):
-        return pages.layout("Ikke tilgang", "<h1>Bare for koordinatorer og økonomi</h1>", 403)
+        raise PermissionDeniedException()
     found: dict[str, ClaimOut] = {}
     if user.is_finance:
-        for status in ("attested", "submitted", "approved"):
-            for c in await claims.list_claims(user, status, None):
+        for state in ("attested", "submitted", "approved"):
+            for c in await claims.list_claims(user, state, None):
                 found[c.id] = c
     for slug in sorted(user.coordinated_networks):
         for c in await claims.list_claims(user, "submitted", slug):
             found[c.id] = c
-    rows = "".join(
-        f'<li><a href="/claims/{c.id}">{escape(c.claimant_name)}, '
-        f"{escape(c.municipality_name)}</a> – {escape(c.gathering_title)}: {pages.kr(c.total)}, "
-        f"{STATUS_NB.get(c.status, c.status)}"
-        f"{OTHER_ACCOUNT if c.payee_account_on_file is False else ''}"
-        "</li>"
+    rows = [
+        QueueRow(
+            c.id,
+            c.claimant_name,
+            c.municipality_name,
+            c.gathering_title,
+            c.total,
+            status(c.status),
+            c.payee_account_on_file is False,
+        )
         for c in sorted(found.values(), key=lambda c: int(c.id))
         if c.claimant != user.email
+    ]
+    notice, cookies = flash.take(request)
+    return Template(
+        "review/queue.html",
+        context={"viewer": signed_in_viewer, "notice": notice, "claims": rows},
+        cookies=cookies,
     )
-    return pages.layout(
-        "Til behandling",
-        f"<h1>Reiseregninger til behandling</h1><ul>{rows or '<li>Ingen.</li>'}</ul>",
-    )
-
-
-def review_forms(user: CurrentUser, c: ClaimOut) -> str:
-    """The decisions this user may take on this claim now, as forms."""
-    if c.claimant == user.email:
-        return ""
-    out = []
-    reviewer = user.is_finance or user.coordinates(c.network)
-    if c.status == "submitted" and reviewer:
-        out.append(
-            f'<form method="post" action="/claims/{c.id}/decide">'
-            '<input type="hidden" name="action" value="attest">'
-            '<label>Kommentar <input name="comment" maxlength="2000"></label> '
-            "<button>Attester</button></form>"
-        )
-    if c.status == "attested" and user.is_finance and c.attested_by != user.email:
-        cuts = "".join(
-            f"<tr><td>{escape(pages.what(line))}<br><small>{escape(str(line['rule']))}</small></td>"
-            f"<td>{pages.kr(str(line['amount']))}</td>"
-            f'<td><input name="amount.{line["id"]}" value="{str(line["amount"]).replace(".", ",")}"'
-            ' size="10" inputmode="decimal"></td>'
-            f'<td><input name="reason.{line["id"]}" maxlength="2000"></td></tr>'
-            for line in c.lines
-        )
-        out.append(
-            f'<form method="post" action="/claims/{c.id}/decide">'
-            '<input type="hidden" name="action" value="approve">'
-            "<table><tr><th>Post</th><th>Krevd</th><th>Godkjent</th><th>Begrunnelse ved kutt</th>"
-            f"</tr>{cuts}</table><button>Godkjenn</button></form>"
-        )
-    if c.status in ("submitted", "attested") and reviewer:
-        out.append(
-            f'<form method="post" action="/claims/{c.id}/decide">'
-            '<label>Begrunnelse <input name="reason" required maxlength="2000"></label> '
-            '<button name="action" value="return">Send i retur</button>'
-            + (' <button name="action" value="reject">Avvis</button>' if user.is_finance else "")
-            + "</form>"
-        )
-    return "<h2>Behandling</h2>" + "".join(out) if out else ""
 
 
 def _approval(form: Any, c: ClaimOut) -> ApproveIn:
@@ -101,6 +83,7 @@ def _approval(form: Any, c: ClaimOut) -> ApproveIn:
     cuts = []
     for i, line in enumerate(c.lines):
         given = str(form.get(f"amount.{line['id']}", "")).strip().replace(" ", "")
+        given = given.replace("\xa0", "")
         if not given:
             continue
         amount = parse_money(given.replace(",", "."), f"lines[{i}].approved_amount")
@@ -108,34 +91,63 @@ def _approval(form: Any, c: ClaimOut) -> ApproveIn:
             continue
         reason = str(form.get(f"reason.{line['id']}", "")).strip()
         if not reason:
-            raise Invalid("Skriv hvorfor posten kuttes", field=f"lines[{i}].reason")
+            raise Invalid(N_("Write why the line is cut"), field=f"lines[{i}].reason")
         cuts.append(Cut(line=str(line["id"]), approved_amount=text(amount), reason=reason))
     return ApproveIn(lines=cuts, comment="")
 
 
-@post("/claims/{claim_id:str}/decide", media_type=MediaType.HTML, include_in_schema=False)
+def _form_field(exc: DomainError, c: ClaimOut | None) -> str | None:
+    """The decision form's field a DomainError names: reason, comment, or a line's cut."""
+    if exc.field in ("reason", "comment"):
+        return exc.field
+    found = re.fullmatch(r"lines\[(\d+)\]\.(approved_amount|reason)", exc.field or "")
+    if found and c is not None and int(found.group(1)) < len(c.lines):
+        line_id = c.lines[int(found.group(1))]["id"]
+        return f"{'amount' if found.group(2) == 'approved_amount' else 'reason'}.{line_id}"
+    return None
+
+
+@post("/claims/{claim_id:str}/decide", status_code=303)
 async def decide(
-    request: Request[Any, Any, Any], claim_id: FromPath[str], settings: NamedDependency[Settings]
+    request: Request[Any, Any, Any],
+    claim_id: FromPath[str],
+    signed_in_viewer: NamedDependency[Viewer],
+    settings: NamedDependency[Settings],
 ) -> Response[Any]:
-    user = current_user(request)
-    if user is None:
-        return Redirect("/login", status_code=303)
+    user = signed_in_viewer.user
+    assert user is not None
     form = await request.form()
     action = str(form.get("action", ""))
+    values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+    c: ClaimOut | None = None
     try:
         if action == "attest":
             await claims.attest(user, claim_id, str(form.get("comment", ""))[:2000])
-            done = "Attestert."
         elif action == "approve":
             c = await claims.detail(user, claim_id)
             await claims.approve(user, claim_id, _approval(form, c), settings.base_url)
-            done = "Godkjent."
         elif action in ("return", "reject"):
             reason = str(form.get("reason", ""))[:2000]
             await claims.send_back(user, claim_id, reason, action, settings.base_url)
-            done = "Sendt i retur." if action == "return" else "Avvist."
         else:
-            done = "Ukjent handling."
+            return await claim_template(
+                signed_in_viewer,
+                claim_id,
+                problem=gettext("Choose what to do with the claim."),
+                values=values,
+                status_code=400,
+            )
     except DomainError as exc:
-        done = exc.detail
-    return Redirect(f"/claims/{claim_id}?message={quote(done)}", status_code=303)
+        name = _form_field(exc, c)
+        return await claim_template(
+            signed_in_viewer,
+            claim_id,
+            errors={name: exc.message()} if name else {},
+            problem="" if name else exc.message(),
+            values=values,
+            status_code=exc.status_code,
+        )
+    done = {"attest": "attested", "approve": "approved", "return": "returned"}
+    response = Redirect(f"/claims/{claim_id}", status_code=303)
+    code = f"claim-{done.get(action, 'rejected')}"
+    return flash.flash(response, code, secure=settings.production)
