@@ -167,14 +167,17 @@ SECRET_LINK_KINDS = ("login_link", "signup_confirm")
 
 
 async def mark_sent(outbox_id: int, attempt: int) -> bool:
-    done = await _finish(
-        outbox_id, attempt, {M.status: "sent", M.sent_at: now(), M.last_error: None}
-    )
-    if done:  # a delivered one-time link need not stay readable in the database
-        row = await M.select(M.kind, M.context).where(M.id == outbox_id).first()
-        if row is not None and row["kind"] in SECRET_LINK_KINDS:
-            context = {**_context(row["context"]), "url": "(sent)"}
-            await M.update({M.context: context}).where(M.id == outbox_id)
+    """Sent, in one transaction with blanking a delivered one-time link (it need not stay
+    readable in the database): nobody sees a sent row that still holds the link."""
+    async with atomic():
+        done = await _finish(
+            outbox_id, attempt, {M.status: "sent", M.sent_at: now(), M.last_error: None}
+        )
+        if done:
+            row = await M.select(M.kind, M.context).where(M.id == outbox_id).first()
+            if row is not None and row["kind"] in SECRET_LINK_KINDS:
+                context = {**_context(row["context"]), "url": "(sent)"}
+                await M.update({M.context: context}).where(M.id == outbox_id)
     return done
 
 
