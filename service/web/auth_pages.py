@@ -210,7 +210,7 @@ async def login_link_page(
     return _page(
         "auth/link.html",
         viewer,
-        headers={**NO_STORE, "Referrer-Policy": "no-referrer"},
+        headers=NO_STORE,
         token=token,
         next=next_path if next_path != "/" else "",
     )
