@@ -48,15 +48,6 @@ def text(value: Decimal) -> str:
     return f"{money(value):.2f}"
 
 
-def nok(value: Decimal, language: str = "nb") -> str:
-    """Old formatting for people; use i18n.money_text (kept while service/web/pages.py
-    still calls it)."""
-    if language == "en":
-        return f"NOK {money(value):,.2f}"
-    whole = f"{money(value):,.2f}".replace(",", " ").replace(".", ",")
-    return f"{whole} kr"
-
-
 def bank_account(value: str, field: str) -> str:
     """A Norwegian account number (11 digits, check digit), given with or without
     spaces and dots; returned as the 11 digits."""
