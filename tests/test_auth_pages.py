@@ -412,3 +412,16 @@ async def test_in_production_there_are_no_demo_accounts(migrated):
         r = await c.post("/login/demo", data={"email": account.email})
         assert r.status_code == 404
         assert not session_cookies(r)
+
+
+async def test_a_visitor_signing_up_in_nynorsk_gets_a_nynorsk_account_and_mail(browser):
+    email = unique_email("nynorsk", "gmail.com")
+    form = {"name": "Nils Nynorsk", "email": email, "municipality": "4204"}
+    r = await browser.post("/signup", data=form, headers={"Cookie": "samling_lang=nn"})
+    assert r.status_code == 200 and '<html lang="nn"' in r.text
+    user = await User.select(User.language).where(User.email == email).first()
+    assert user is not None and user["language"] == "nn"
+    (row,) = await OutboxMessage.select(OutboxMessage.language).where(
+        (OutboxMessage.recipient == email) & (OutboxMessage.kind == "signup_confirm")
+    )
+    assert row["language"] == "nn"

@@ -20,6 +20,7 @@ from service.db.tables import (
     User,
 )
 from service.db.tx import atomic
+from service.lib import i18n
 from service.lib.audit import record
 from service.lib.errors import Conflict, Invalid, NotFound
 from service.lib.i18n import LANGUAGES
@@ -301,9 +302,15 @@ async def create_login_link(email: str, base_url: str) -> str:
         return login_url(base_url, await _issue_link(row["id"], "login"))
 
 
-async def signup(email: str, name: str, municipality: str, base_url: str) -> None:
-    """Register and mail a confirmation link. Existing active users get a login link."""
+async def signup(
+    email: str, name: str, municipality: str, base_url: str, language: str | None = None
+) -> None:
+    """Register and mail a confirmation link. Existing active users get a login link.
+
+    The new account takes the language the visitor signed up in (the page's, else bokmål).
+    """
     address = normalize_email(email)
+    language = i18n.normalize(language) or i18n.current()
     if not name.strip():
         raise Invalid("name must not be empty", field="name")
     mid = await municipality_id(municipality)
@@ -327,9 +334,9 @@ async def signup(email: str, name: str, municipality: str, base_url: str) -> Non
                 return  # waiting for approval; nothing new to send
             user_id = int(row["id"])
             # Not confirmed yet: the newest request decides, and older links die.
-            await User.update({User.name: name.strip(), User.municipality: mid}).where(
-                User.id == user_id
-            )
+            await User.update(
+                {User.name: name.strip(), User.municipality: mid, User.language: language}
+            ).where(User.id == user_id)
             await LoginToken.update({LoginToken.used_at: now()}).where(
                 (LoginToken.user == user_id)
                 & (LoginToken.purpose == "signup")
@@ -337,7 +344,13 @@ async def signup(email: str, name: str, municipality: str, base_url: str) -> Non
             )
         else:
             rows = await User.insert(
-                User(email=address, name=name.strip(), municipality=mid, active=False)
+                User(
+                    email=address,
+                    name=name.strip(),
+                    municipality=mid,
+                    active=False,
+                    language=language,
+                )
             )
             user_id = int(rows[0]["id"])
             await record(
@@ -347,7 +360,7 @@ async def signup(email: str, name: str, municipality: str, base_url: str) -> Non
         await enqueue_mail(
             "signup_confirm",
             address,
-            "nb",
+            language,
             {"name": name.strip(), "url": login_url(base_url, secret), "minutes": LINK_MINUTES},
         )
 
