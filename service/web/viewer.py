@@ -116,7 +116,7 @@ class Viewer:
             NavItem("/claims", _("Travel claims")),
             NavItem("/me/calendar", _("My calendar")),
         ]
-        if self.is_coordinator or self.is_finance:
+        if self.user.coordinated_networks or self.is_finance:  # who attests or approves
             items.append(NavItem("/review", _("Review claims")))
         if self.is_finance:
             items.append(NavItem("/payouts", _("Payouts")))
