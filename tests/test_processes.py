@@ -21,7 +21,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(samling_bin: Path, port: int | None = None, **env: str) -> Iterator[str]:
+def serving(
+    samling_bin: Path, port: int | None = None, ready_within: float = 30, **env: str
+) -> Iterator[str]:
     port = port or free_port()
     proc = subprocess.Popen(
         [str(samling_bin), "serve", "--port", str(port)],
@@ -31,7 +33,7 @@ def serving(samling_bin: Path, port: int | None = None, **env: str) -> Iterator[
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + ready_within
         while True:
             if proc.poll() is not None:
                 out = proc.stdout.read().decode() if proc.stdout else ""

@@ -69,8 +69,9 @@ def server(request: pytest.FixtureRequest) -> Iterator[Server]:
         srv.cli("migrate")
         srv.cli("demo")
         samling = Server.samling_bin()
-        base = stack.enter_context(serving(samling, port=port, **env))
+        base = stack.enter_context(serving(samling, port=port, ready_within=120, **env))
         assert base == srv.base
+        stack.callback(srv.close)
         yield srv
 
 
