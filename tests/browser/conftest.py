@@ -78,8 +78,12 @@ def server(request: pytest.FixtureRequest) -> Iterator[Server]:
 # -- the browser ---------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+@pytest.fixture(scope="module")
+def browser(server: Server) -> Iterator[Any]:
+    """Chromium for one test module. Playwright's sync API keeps an event loop running
+    on this thread while it is started, which would stop every asyncio.run() and async
+    test after it; so it lives per module (and after the server, which uses asyncio.run
+    to make a PostgreSQL database), never for the whole session."""
     from playwright.sync_api import sync_playwright
 
     if not os.access(CHROMIUM, os.X_OK):
