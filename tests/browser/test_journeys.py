@@ -130,7 +130,7 @@ def test_a_participants_journey(new_page, server: Server):
         _subject("Registration confirmed: %(title)s", "nb", title=open_title),
         what="the registration mail",
     )
-    screenshot(page, "gathering", "nb", 1280)
+    screenshot(page, "journey-gathering", "nb", 1280)
 
     # -- the waiting list of a full gathering ---------------------------------------------
     page.goto(f"/gatherings/{full_id}")
@@ -156,7 +156,7 @@ def test_a_participants_journey(new_page, server: Server):
     expect(page.get_by_text(t("You have a place."))).to_be_visible()
     page.goto("/me")
     expect(page.get_by_text(t("Number %(n)s on the waiting list", n=1))).to_have_count(0)
-    screenshot(page, "me", "nb", 1280)
+    screenshot(page, "journey-me", "nb", 1280)
 
     # -- the calendar subscription --------------------------------------------------------
     page.get_by_role("link", name=exactly("Subscribe to my calendar")).click()
@@ -170,7 +170,7 @@ def test_a_participants_journey(new_page, server: Server):
     assert r.headers["content-type"].startswith("text/calendar")
     unfolded = r.text.replace("\r\n ", "").replace("\r\n\t", "")
     assert open_title in unfolded and full_title in unfolded
-    screenshot(page, "me-calendar", "nb", 1280)
+    screenshot(page, "journey-calendar", "nb", 1280)
 
     # -- English, from the header ------------------------------------------------------
     page.locator("header").get_by_role("button", name="English").click()
