@@ -12,16 +12,17 @@ from __future__ import annotations
 
 import os
 import tempfile
-import types
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import CHROMIUM, LOCALES, Server
+from conftest import create_pg_database, drop_pg_database, pg_url
 from mail_fixtures import Sink, free_port
 from test_processes import serving
+
+from .browser_support import CHROMIUM, LOCALES, Server
 
 ENGINE = os.environ.get("SAMLING_TEST_DB", "sqlite")
 
@@ -33,23 +34,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
-def _suite_conftest(config: pytest.Config) -> types.ModuleType:
-    """tests/conftest.py as pytest loaded it (every conftest module is named `conftest`)."""
-    path = str(Path(__file__).resolve().parents[1] / "conftest.py")
-    module = config.pluginmanager.get_plugin(path)
-    assert module is not None, f"pytest has not loaded {path}"
-    return module  # type: ignore[no-any-return]
-
-
 @pytest.fixture(scope="session")
-def server(request: pytest.FixtureRequest) -> Iterator[Server]:
-    suite = _suite_conftest(request.config)
+def server() -> Iterator[Server]:
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="samling-browser-")))
         if ENGINE == "postgres":
-            dbname = suite.create_pg_database()
-            stack.callback(suite.drop_pg_database, dbname)
-            database_url = suite.pg_url(dbname)
+            dbname = create_pg_database()
+            stack.callback(drop_pg_database, dbname)
+            database_url = pg_url(dbname)
         else:
             database_url = f"sqlite:///{tmp}/samling.db"
         sink = Sink(port=free_port())

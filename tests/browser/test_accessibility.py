@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from browser_support import (
+
+from .browser_support import (
     FINANCE,
     LANGS,
     LOCALES,

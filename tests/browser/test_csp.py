@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from browser_support import COORDINATOR, Server, create_gathering, sign_in, t
 from playwright.sync_api import expect
+
+from .browser_support import COORDINATOR, Server, create_gathering, sign_in, t
 
 RECORD_VIOLATIONS = """
 window.__csp = [];

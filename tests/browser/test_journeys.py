@@ -11,7 +11,9 @@ import re
 import uuid
 
 import httpx
-from browser_support import (
+from playwright.sync_api import expect
+
+from .browser_support import (
     ADMIN,
     COORDINATOR,
     Server,
@@ -22,7 +24,6 @@ from browser_support import (
     t,
     text_of,
 )
-from playwright.sync_api import expect
 
 
 def _subject(title_msgid: str, lang: str, **params: str):

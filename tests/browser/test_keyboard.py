@@ -8,7 +8,9 @@ import re
 import uuid
 from datetime import date
 
-from browser_support import (
+from playwright.sync_api import expect
+
+from .browser_support import (
     COORDINATOR,
     Server,
     create_gathering,
@@ -19,7 +21,6 @@ from browser_support import (
     type_date,
     valid_account,
 )
-from playwright.sync_api import expect
 
 
 def _status(code: str, lang: str = "nb") -> str:
