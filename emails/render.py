@@ -4,8 +4,8 @@ Templates live in emails/templates/ as `{kind}.subject.txt`, `{kind}.txt` and
 `{kind}.html`, one set for every language: their texts are English msgids, rendered
 inside `i18n.use(language)` so the catalogs give bokmål (the default), nynorsk or
 English, with the same gettext and formatting filters as the pages
-(`i18n.install_jinja`). Texts are `_()`/`ngettext()` calls, one per paragraph or line,
-so the plain-text mails keep their line breaks (a trimmed `{% trans %}` block would fold
+(`service.lib.jinja_i18n.install_jinja`). Texts are `_()`/`ngettext()` calls, one per
+paragraph or line, so the plain-text mails keep their line breaks (a trimmed `{% trans %}` block would fold
 them). They render with StrictUndefined, so a missing context key is an error, never an
 empty gap in a mail. The message is plain text plus HTML
 (multipart/alternative), with optional extra parts (`MimePart`): an alternative part
@@ -31,6 +31,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from emails.kinds import DEFAULT_LANGUAGE, KINDS, LANGUAGES
 from service.lib import i18n
+from service.lib.jinja_i18n import install_jinja
 
 TEMPLATES = Path(__file__).parent / "templates"
 SITE_NAME = "Samling"
@@ -99,7 +100,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    return i18n.install_jinja(env)
+    return install_jinja(env)
 
 
 def language_of(language: str | None) -> str:

@@ -18,16 +18,13 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as _babel_date
 from babel.dates import format_time as _babel_time
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
-
-if TYPE_CHECKING:
-    from jinja2 import Environment
 
 Language = Literal["nb", "nn", "en"]
 LANGUAGES: tuple[Language, ...] = ("nb", "nn", "en")
@@ -171,54 +168,3 @@ def money_text(value: Decimal) -> str:
 
 def number_text(value: int | Decimal) -> str:
     return format_decimal(value, locale=_locale())
-
-
-# --- Jinja: the pages and the mails share one set-up --------------------------------
-
-
-def _when(value: str | datetime) -> datetime:
-    from service.lib.clock import parse_when  # clock -> errors -> i18n: import when used
-
-    return value if isinstance(value, datetime) else parse_when(value, "value")
-
-
-def _date_filter(value: str | date | datetime, weekday: bool = False) -> str:
-    if isinstance(value, str):
-        value = date.fromisoformat(value) if len(value) == 10 else _when(value)
-    return date_text(value, weekday=weekday)
-
-
-def _money_filter(value: str | Decimal | None) -> str:
-    return "" if value is None or value == "" else money_text(Decimal(value))
-
-
-def install_jinja(env: Environment) -> Environment:
-    """Give a Jinja environment gettext in the language of the moment (`_()`, `ngettext`,
-    `pgettext`, `{% trans %}` trimmed) and the filters `date`, `time`, `datetime`, `span`,
-    `money` and `number` (ISO strings or values in, text for people out)."""
-    from jinja2 import Undefined
-
-    def counted(singular: str, plural: str, n: int) -> str:
-        if isinstance(n, Undefined):  # name the missing count, not Babel's type error
-            n._fail_with_undefined_error()
-        return ngettext(singular, plural, n)
-
-    def counted_in(context: str, singular: str, plural: str, n: int) -> str:
-        if isinstance(n, Undefined):
-            n._fail_with_undefined_error()
-        return npgettext(context, singular, plural, n)
-
-    env.add_extension("jinja2.ext.i18n")
-    env.policies["ext.i18n.trimmed"] = True
-    env.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext, counted, newstyle=True, pgettext=pgettext, npgettext=counted_in
-    )
-    env.filters.update(
-        date=_date_filter,
-        time=lambda v: time_text(_when(v)),
-        datetime=lambda v, weekday=False: datetime_text(_when(v), weekday=weekday),
-        span=lambda start, end: span_text(_when(start), _when(end)),
-        money=_money_filter,
-        number=number_text,
-    )
-    return env

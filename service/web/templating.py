@@ -11,6 +11,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from service.lib import i18n
+from service.lib.jinja_i18n import install_jinja
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -24,7 +25,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    i18n.install_jinja(env)
+    install_jinja(env)
     env.globals.update(languages=i18n.NAMES, current_language=i18n.current)
     return env
 
