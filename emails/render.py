@@ -6,9 +6,9 @@ inside `i18n.use(language)` so the catalogs give bokmål (the default), nynorsk 
 English, with the same gettext and formatting filters as the pages
 (`service.lib.jinja_i18n.install_jinja`). Texts are `_()`/`ngettext()` calls, one per
 paragraph or line, so the plain-text mails keep their line breaks (a trimmed
-`{% trans %}` block would fold them). They render with StrictUndefined, so a missing context key is an error, never an
-empty gap in a mail. The message is plain text plus HTML
-(multipart/alternative), with optional extra parts (`MimePart`): an alternative part
+`{% trans %}` block would fold them). They render with StrictUndefined, so a missing
+context key is an error, never an empty gap in a mail. The message is plain text plus
+HTML (multipart/alternative), with optional extra parts (`MimePart`): an alternative part
 such as `text/calendar; method=REQUEST`, or an attachment.
 """
 
