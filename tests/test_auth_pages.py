@@ -262,7 +262,9 @@ async def test_the_signup_page_offers_every_municipality_grouped_by_county(brows
     known = (await browser.get("/api/v1/municipalities", params={"limit": 1000})).json()
     assert len(groups) == len({m["county"] for m in known}) > 5
     for m in known:
-        assert f'<option value="{m["number"]}">{m["name"]}</option>' in groups[m["county"] or "–"], m
+        assert (
+            f'<option value="{m["number"]}">{m["name"]}</option>' in groups[m["county"] or "–"]
+        ), m
     numbers = re.findall(r'<option value="(\d+)"', r.text)
     assert sorted(numbers) == sorted(m["number"] for m in known)
 
