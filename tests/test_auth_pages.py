@@ -427,3 +427,24 @@ async def test_a_visitor_signing_up_in_nynorsk_gets_a_nynorsk_account_and_mail(b
         (OutboxMessage.recipient == email) & (OutboxMessage.kind == "signup_confirm")
     )
     assert row["language"] == "nn"
+
+
+async def test_another_site_cannot_make_us_send_sign_in_or_sign_up_mails(browser):
+    email = await new_user("crosssite")
+    evil = {"Origin": "https://evil.example"}
+    r = await browser.post("/login", data={"email": email}, headers=evil)
+    assert r.status_code == 403
+    form = {"name": "Eve", "email": unique_email("eve"), "municipality": "4204"}
+    assert (await browser.post("/signup", data=form, headers=evil)).status_code == 403
+    assert await mailed_links(email, "login_link") == []
+    assert await mailed_links(form["email"], "signup_confirm") == []
+
+
+async def test_the_link_page_does_not_copy_the_token_into_its_other_links(browser):
+    email = await new_user("tokenlinks")
+    await ask_for_link(browser, email)
+    link = await only_link(email, "login_link")
+    token = parse_qs(urlsplit(link).query)["token"][0]
+    html = (await open_link(browser, link)).text
+    # Only the sign-in form itself carries it.
+    assert html.count(token) == 1, "the token shows up outside the sign-in form"

@@ -375,3 +375,30 @@ async def test_status_texts_come_from_the_server_not_the_address(app, actors):
     )
     assert bad.status_code == 422 and 'id="error-file"' in bad.text
     assert (await b.get(f"/claims/{claim_id}")).text.count("x.txt") == 0
+
+
+async def test_a_finance_officer_sees_only_their_own_claims_as_theirs(app, actors):
+    """Finance may list every claim, but /claims and /me are the officer's own."""
+    other_id, other = await _submitted_claim(app, actors)
+    await other.aclose()
+    email, reg, _ = await _registered(actors)
+    user = await accounts.load_user((await accounts.user_id_by_email(email)) or 0)
+    assert user is not None
+    await accounts.grant_roles(user.id, ["finance"], "tests")
+    b = await _browser(app, email)
+    r = await b.post(
+        "/claims/new",
+        data={
+            "registration": reg,
+            "mileage.date": "2031-04-02",
+            "mileage.km": "10",
+            "mileage.route": "Hjem – Arendal",
+        },
+    )
+    own_id = r.headers["location"].rsplit("/", 1)[1]
+    for page in ("/claims", "/me"):
+        html = (await b.get(page)).text
+        assert f'href="/claims/{own_id}"' in html, page
+        assert f'href="/claims/{other_id}"' not in html, page
+    assert f'href="/claims/{other_id}"' in (await b.get("/review")).text  # the queue has it
+    await b.aclose()

@@ -561,13 +561,25 @@ async def history(user: CurrentUser, claim_id: str) -> list[EventOut]:
 
 
 async def list_claims(
-    user: CurrentUser, status: str | None, network: str | None, limit: int | None = 1000
+    user: CurrentUser,
+    status: str | None,
+    network: str | None,
+    limit: int | None = 1000,
+    *,
+    mine: bool = False,
 ) -> list[ClaimOut]:
-    return [await render(r) for r in await claim_rows(user, status, network, limit)]
+    """The claims the user may list; `mine`: only their own, whatever their role."""
+    rows = await claim_rows(user, status, network, limit, mine=mine)
+    return [await render(r) for r in rows]
 
 
 async def claim_rows(
-    user: CurrentUser, status: str | None, network: str | None, limit: int | None = 1000
+    user: CurrentUser,
+    status: str | None,
+    network: str | None,
+    limit: int | None = 1000,
+    *,
+    mine: bool = False,
 ) -> list[dict[str, Any]]:
     if status is not None and status not in STATUSES:
         raise Invalid(
@@ -583,7 +595,7 @@ async def claim_rows(
             raise Forbidden("Only the network's coordinators and finance list its claims")
         where.append("n.slug = {} AND c.status <> 'draft'")
         args.append(network)
-    elif not user.is_finance:
+    elif mine or not user.is_finance:
         where.append("c.claimant = {}")
         args.append(user.id)
     if status is not None:

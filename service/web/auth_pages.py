@@ -10,6 +10,7 @@ development the sign-in page also lists the demo accounts, one button each
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -169,6 +170,7 @@ async def login_submit(
     settings: NamedDependency[Settings],
     limiter: NamedDependency[RateLimiter],
 ) -> Template:
+    _refuse_cross_site(request, settings)  # no other site may send mails in our name
     form = await request.form()
     email = str(form.get("email", "")).strip()
     next_path = _next_of(form.get("next"))
@@ -209,7 +211,7 @@ async def login_link_page(
     next_path = _next_of(request.query_params.get("next"))
     return _page(
         "auth/link.html",
-        viewer,
+        dataclasses.replace(viewer, path="/"),  # the header's links must not carry the token
         headers=NO_STORE,
         token=token,
         next=next_path if next_path != "/" else "",
@@ -322,6 +324,7 @@ async def signup_submit(
     limiter: NamedDependency[RateLimiter],
 ) -> Template:
     _ = i18n.gettext
+    _refuse_cross_site(request, settings)
     form = await request.form()
     values = {k: str(form.get(k, "")).strip() for k in ("name", "email", "municipality")}
     errors: dict[str, str] = {}

@@ -95,7 +95,7 @@ async def my_claims(
 ) -> Template:
     user = signed_in_viewer.user
     assert user is not None
-    mine = [c for c in await claims.list_claims(user, None, None) if c.claimant == user.email]
+    mine = await claims.list_claims(user, None, None, None, mine=True)
     claimed = {c.registration for c in mine if c.status != "rejected"}
     open_registrations = [
         r for r in await registrations.mine(user) if r.status == "confirmed" and r.id not in claimed

@@ -86,11 +86,7 @@ async def _groups(viewer: Viewer) -> dict[str, list[MyRegistration]]:
 
 async def _claims(viewer: Viewer) -> list[MyClaim]:
     assert viewer.user is not None
-    own = [
-        c
-        for c in await claims.list_claims(viewer.user, None, None)
-        if c.claimant == viewer.user.email
-    ]
+    own = await claims.list_claims(viewer.user, None, None, None, mine=True)
     return [MyClaim(c, labels.label(labels.CLAIM_STATUS, c.status)) for c in own]
 
 
