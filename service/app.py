@@ -42,7 +42,7 @@ from service.networks.controller import MunicipalityController, NetworkControlle
 from service.ops.controller import health, ready
 from service.outbox.controller import OutboxAdminController
 from service.settings import Settings, SettingsError, load_settings
-from service.web.router import static_router, web_router
+from service.web.router import for_browsers, static_router, web_router
 from service.web.routes import PAGES
 from service.web.templating import template_config
 from tasks.periodic import periodic_lifespan
@@ -121,7 +121,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "sessions": Provide(lambda: sessions, sync_to_thread=False),
             "limiter": Provide(lambda: limiter, sync_to_thread=False),
         },
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers=for_browsers(EXCEPTION_HANDLERS),
         template_config=template_config(),
         middleware=[
             request_id_middleware,

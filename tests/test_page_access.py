@@ -149,3 +149,24 @@ async def test_the_navigation_offers_each_role_its_pages(app, actors, role: str)
     nav = re.search(r'<nav class="site-nav"[^>]*>(.*?)</nav>', html, re.S)
     assert nav is not None
     assert re.findall(r'href="([^"]+)"', nav.group(1)) == NAV[role]
+
+
+HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+
+
+async def test_a_browser_gets_pages_for_errors_before_the_web_router(app, actors) -> None:
+    """Unknown addresses and refused cross-site forms: an HTML page for a person, in
+    their language; problem+json for scripts and for the API whatever they accept."""
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as c:
+        r = await c.get("/no/such/page", headers={**HTML, "Accept-Language": "nn"})
+        assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+        assert '<html lang="nn"' in r.text and "content-security-policy" in r.headers
+        r = await c.get("/no/such/page")
+        assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
+        r = await c.get("/api/v1/no-such", headers=HTML)
+        assert r.headers["content-type"] == "application/problem+json"
+        # A refused token on a page: to the sign-in page, as for anyone not signed in.
+        r = await c.get("/me", headers={**HTML, "Authorization": "Bearer nonsense"})
+        assert r.status_code == 303 and r.headers["location"].startswith("/login")

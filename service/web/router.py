@@ -26,6 +26,7 @@ from service.web.viewer import (
     language_middleware,
     provide_signed_in_viewer,
     provide_viewer,
+    request_language,
 )
 
 CSP = (
@@ -79,6 +80,28 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     return error_page(
         request, exc.status_code, _("That did not work"), _("Please check what you sent.")
     )
+
+
+API_PREFIXES = ("/api/", "/calendar/", "/static/", "/schema", "/health", "/ready")
+
+
+def wants_page(request: Request[Any, Any, Any]) -> bool:
+    """A person's browser asking for a page, not a script asking the API."""
+    path = request.url.path
+    return "text/html" in request.headers.get("accept", "") and not path.startswith(API_PREFIXES)
+
+
+def for_browsers(handlers: dict[Any, Any]) -> dict[Any, Any]:
+    """The app's error handlers, except that a browser asking for a page gets the HTML error
+    page for what no route's handlers see: an unknown address, a wrong method."""
+
+    def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+        if not wants_page(request):
+            return handlers[HTTPException](request, exc)
+        i18n.set_current(request_language(request.scope))
+        return _http_error(request, exc)
+
+    return {**handlers, HTTPException: http_error}
 
 
 def web_router(route_handlers: list[Any]) -> Router:
