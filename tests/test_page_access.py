@@ -9,38 +9,14 @@ Expected values: a status code; 303 for anonymous means "to /login?next=…".
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import httpx
+import page_rows_admin
+import page_rows_coordinator
+import page_rows_finance
 import pytest
+from page_matrix import NONE, REVIEWERS, ROLES, Page, everyone, only, signed_in
 
 from service.web.routes import PAGES
-
-ROLES = ("anonymous", "participant", "coordinator", "other_coordinator", "finance", "admin")
-
-
-@dataclass
-class Page:
-    path: str
-    expect: dict[str, int]
-    form: dict[str, str] | None = None  # a POST with this form; None: a GET
-
-
-def everyone(status: int) -> dict[str, int]:
-    return dict.fromkeys(ROLES, status)
-
-
-def signed_in(status: int) -> dict[str, int]:
-    return {**everyone(status), "anonymous": 303}
-
-
-def only(allowed: dict[str, int], others: int = 403) -> dict[str, int]:
-    return {**signed_in(others), **allowed}
-
-
-NONE = "999999"  # an id nobody has
-# Coordinators attest for their networks and finance approves; an admin is neither.
-REVIEWERS = only({"coordinator": 200, "other_coordinator": 200, "finance": 200})
 
 MATRIX: dict[str, Page] = {
     "GET /": Page("/", everyone(200)),
@@ -81,6 +57,8 @@ MATRIX: dict[str, Page] = {
     "GET /payouts/{payout_id:str}": Page(f"/payouts/{NONE}", only({"finance": 404})),
     "POST /payouts/{payout_id:str}/paid": Page(f"/payouts/{NONE}/paid", only({"finance": 404}), {}),
 }
+# The workspaces keep their rows next to each other, one module per area.
+MATRIX |= page_rows_coordinator.ROWS | page_rows_finance.ROWS | page_rows_admin.ROWS
 
 
 def page_routes(app) -> set[str]:
@@ -131,9 +109,9 @@ async def test_page_access(app, actors, route: str) -> None:
 NAV = {
     "anonymous": ["/"],
     "participant": ["/", "/me", "/claims", "/me/calendar"],
-    "coordinator": ["/", "/me", "/claims", "/me/calendar", "/review"],
-    "finance": ["/", "/me", "/claims", "/me/calendar", "/review", "/payouts"],
-    "admin": ["/", "/me", "/claims", "/me/calendar"],
+    "coordinator": ["/", "/me", "/claims", "/me/calendar", "/coordinator", "/review"],
+    "finance": ["/", "/me", "/claims", "/me/calendar", "/review", "/payouts", "/finance"],
+    "admin": ["/", "/me", "/claims", "/me/calendar", "/coordinator", "/admin"],
 }
 
 

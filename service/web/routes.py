@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from service.web import admin_pages, coordinator_pages, finance_pages
 from service.web.auth_pages import (
     demo_sign_in,
     login_link_page,
@@ -71,3 +72,5 @@ PAGES: list[Any] = [
     payout_page,
     paid_from_page,
 ]
+# The workspaces: each module keeps its own list of routes.
+PAGES += coordinator_pages.PAGES + finance_pages.PAGES + admin_pages.PAGES

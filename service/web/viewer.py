@@ -116,10 +116,15 @@ class Viewer:
             NavItem("/claims", _("Travel claims")),
             NavItem("/me/calendar", _("My calendar")),
         ]
+        if self.is_coordinator:  # coordinators for their networks, admins for all
+            items.append(NavItem("/coordinator", _("My networks")))
         if self.user.coordinated_networks or self.is_finance:  # who attests or approves
             items.append(NavItem("/review", _("Review claims")))
         if self.is_finance:
             items.append(NavItem("/payouts", _("Payouts")))
+            items.append(NavItem("/finance", _("Budgets and rates")))
+        if self.is_admin:
+            items.append(NavItem("/admin", _("Administration")))
         return items
 
     def current(self, item: NavItem) -> bool:
