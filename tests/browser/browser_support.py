@@ -5,6 +5,7 @@ through a mailed link, axe-core (WCAG 2.1 A/AA), focus checks and screenshots
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -270,6 +271,11 @@ def describe_violations(violations: list[dict[str, Any]]) -> str:
             summary = (node.get("failureSummary") or "").replace("\n", " ")
             lines.append(f"    {node['html'][:160]} -> {summary[:240]}")
     return "\n".join(lines)
+
+
+def wants_screenshot(lang: str) -> bool:
+    """Screenshots of every page in bokmål; in every language with SAMLING_SCREENSHOTS=all."""
+    return lang == "nb" or os.environ.get("SAMLING_SCREENSHOTS") == "all"
 
 
 def screenshot(page: Any, name: str, lang: str, width: int) -> Path:

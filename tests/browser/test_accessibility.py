@@ -22,6 +22,7 @@ from .browser_support import (
     describe_violations,
     exactly,
     screenshot,
+    wants_screenshot,
 )
 
 WIDTHS = (1280, 360)
@@ -130,13 +131,14 @@ def test_no_wcag_violations_and_no_sideways_scroll(
     page = context.new_page()
     try:
         problems = []
-        for width in WIDTHS:
-            page.set_viewport_size({"width": width, "height": 900})
-            response = page.goto(visit.path(data))
-            assert response is not None and response.ok, (
-                f"{page.url}: {response and response.status}"
-            )
-            assert page.locator("html").get_attribute("lang") == lang
+        page.set_viewport_size({"width": WIDTHS[0], "height": 900})
+        response = page.goto(visit.path(data))
+        assert response is not None and response.ok, f"{page.url}: {response and response.status}"
+        assert page.locator("html").get_attribute("lang") == lang
+        for width in WIDTHS:  # one load; the layout reflows when the window narrows
+            if width != WIDTHS[0]:
+                page.set_viewport_size({"width": width, "height": 900})
+                page.evaluate("() => new Promise(r => requestAnimationFrame(() => r(null)))")
             violations = axe_violations(page)
             if violations:
                 problems.append(f"at {width} px:\n{describe_violations(violations)}")
@@ -145,7 +147,8 @@ def test_no_wcag_violations_and_no_sideways_scroll(
                 if scroll > 360:
                     wide = page.evaluate(WIDEST)
                     problems.append(f"at 360 px the page is {scroll} px wide; widest: {wide}")
-            screenshot(page, visit.name, lang, width)
+            if wants_screenshot(lang):
+                screenshot(page, visit.name, lang, width)
         assert not problems, f"{visit.name} ({lang}, {page.url}):\n" + "\n".join(problems)
     finally:
         page.close()
