@@ -390,33 +390,97 @@ def _describe(field: str, value: Any, language: str) -> str:
     return str(value or "–")
 
 
+def noticed_changes(g: dict[str, Any], fields: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """What of a change participants are told: the title, times and place that differ
+    from the gathering row `g`, as (old, new)."""
+    return {k: (g.get(k), v) for k, v in fields.items() if k in NOTICEABLE and g.get(k) != v}
+
+
+def change_lines(noticed: dict[str, tuple[Any, Any]], language: str) -> list[dict[str, str]]:
+    """The old → new lines of the change mail, in its reader's language."""
+    return [
+        {"field": k, "old": _describe(k, old, language), "new": _describe(k, new, language)}
+        for k, (old, new) in noticed.items()
+    ]
+
+
+class ChangePreview(msgspec.Struct):
+    """What saving a change would tell participants, computed without saving it."""
+
+    status: str
+    changes: list[dict[str, str]]  # {field, old, new} in the language of the moment
+    confirmed: int
+    waitlisted: int
+    capacity: tuple[int, int] | None = None  # (old, new) when it changes
+
+    @property
+    def recipients(self) -> int:
+        """How many get the change mail: everyone confirmed or waiting (published only)."""
+        if self.status != "published" or not self.changes:
+            return 0
+        return self.confirmed + self.waitlisted
+
+
+async def _prepare(
+    g: dict[str, Any], given: dict[str, Any]
+) -> tuple[dict[str, Any], list[dict[str, Any]] | None, list[dict[str, Any]] | None]:
+    """A patch checked against the gathering row: (fields, programme, meals); writes nothing."""
+    if g["status"] not in EDITABLE_STATES:
+        raise Conflict(
+            "A {status} gathering cannot be changed",
+            params={"status": Label(GATHERING_STATUS, g["status"])},
+        )
+    given = dict(given)
+    programme_in = given.pop("programme", None)
+    meals_in = given.pop("meals", None)
+    host = given.pop("host_municipality", msgspec.UNSET)
+    fields = _times(given)
+    merged = {**g, **fields}
+    _validate(merged)
+    if host is not msgspec.UNSET:
+        fields["host_municipality"] = await municipality_id(host, "host_municipality")
+    programme = _programme(list(programme_in), merged) if programme_in is not None else None
+    meals = _meals(list(meals_in), merged) if meals_in is not None else None
+    if {"starts_at", "ends_at"} & fields.keys():
+        await _check_kept_children(g["id"], merged, programme is None, meals is None)
+    return fields, programme, meals
+
+
+def _given(patch: GatheringPatch) -> dict[str, Any]:
+    return {k: v for k, v in msgspec.structs.asdict(patch).items() if v is not msgspec.UNSET}
+
+
+async def preview_update(
+    user: CurrentUser, gathering_id: str, patch: GatheringPatch
+) -> ChangePreview:
+    """What `update` would tell participants and how many, checked by the same rules
+    (a refused change raises the same error); nothing is saved."""
+    g = await editable_row(user, gathering_id)
+    fields, _, _ = await _prepare(g, _given(patch))
+    people = await registrants(g["id"])
+    capacity = fields.get("capacity")
+    return ChangePreview(
+        status=g["status"],
+        changes=change_lines(noticed_changes(g, fields), i18n.current()),
+        confirmed=sum(r["status"] == "confirmed" for r in people),
+        waitlisted=sum(r["status"] == "waitlisted" for r in people),
+        capacity=(g["capacity"], capacity)
+        if capacity is not None and capacity != g["capacity"]
+        else None,
+    )
+
+
 async def update(
     user: CurrentUser, gathering_id: str, patch: GatheringPatch, base_url: str
 ) -> GatheringOut:
     from service.registrations.service import promote_fitting
 
-    given = {k: v for k, v in msgspec.structs.asdict(patch).items() if v is not msgspec.UNSET}
+    given = _given(patch)
     async with atomic():
         row = await editable_row(user, gathering_id)
         g = await lock(row["id"])
         assert g is not None
-        if g["status"] not in EDITABLE_STATES:
-            raise Conflict(
-                "A {status} gathering cannot be changed",
-                params={"status": Label(GATHERING_STATUS, g["status"])},
-            )
-        programme_in = given.pop("programme", None)
-        meals_in = given.pop("meals", None)
-        host = given.pop("host_municipality", msgspec.UNSET)
-        fields = _times(given)
-        merged = {**g, **fields}
-        _validate(merged)
-        if host is not msgspec.UNSET:
-            fields["host_municipality"] = await municipality_id(host, "host_municipality")
-        programme = _programme(list(programme_in), merged) if programme_in is not None else None
-        meals = _meals(list(meals_in), merged) if meals_in is not None else None
-        if {"starts_at", "ends_at"} & fields.keys():
-            await _check_kept_children(g["id"], merged, programme is None, meals is None)
+        fields, programme, meals = await _prepare(g, given)
         changed = {k: (g[k], v) for k, v in fields.items() if g.get(k) != v}
         calendar_change = any(k in CALENDAR_FIELDS for k in changed) or programme is not None
         values: dict[Any, Any] = {getattr(Gathering, k): v for k, v in fields.items()}
@@ -441,7 +505,7 @@ async def update(
                 before={k: _describe(k, old, "en") for k, (old, _) in changed.items()},
                 after={k: _describe(k, new, "en") for k, (_, new) in changed.items()},
             )
-        noticed = {k: v for k, v in changed.items() if k in NOTICEABLE}
+        noticed = noticed_changes(g, fields)
         if noticed and g["status"] == "published":
             fresh = await lock(g["id"])
             assert fresh is not None
@@ -452,14 +516,7 @@ async def update(
                     **mail_context(fresh, lang, base_url),
                     "registration_id": r["id"],
                     "registration_status": r["status"],
-                    "changes": [
-                        {
-                            "field": k,
-                            "old": _describe(k, old, lang),
-                            "new": _describe(k, new, lang),
-                        }
-                        for k, (old, new) in noticed.items()
-                    ],
+                    "changes": change_lines(noticed, lang),
                 }
                 if r["status"] == "confirmed":  # the updated invitation, same UID
                     context["_parts"] = await invitation_parts(
