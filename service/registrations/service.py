@@ -553,3 +553,24 @@ async def set_attendance(user: CurrentUser, reg_id: str, attended: bool) -> Regi
         fresh = await _get(reg["id"])
         assert fresh is not None
         return await _out(fresh, with_person=True)
+
+
+async def set_attendance_many(user: CurrentUser, gathering_id: str, marks: dict[str, bool]) -> int:
+    """Attendance for several registrations of one gathering (the coordinator's list),
+    in one transaction: all are saved or none. Returns how many changed."""
+    async with atomic():
+        g = await gatherings.editable_row(user, gathering_id)
+        ids = [int(i) for i in marks if i.isdigit()]
+        rows = await Registration.select(Registration.id, Registration.attended).where(
+            (Registration.gathering == g["id"]) & Registration.id.is_in(ids or [-1])
+        )
+        current = {str(r["id"]): r["attended"] for r in rows}
+        unknown = next((i for i in marks if i not in current), None)
+        if unknown is not None:
+            raise NotFound("No registration with that id")
+        changed = 0
+        for reg_id, attended in marks.items():
+            if current[reg_id] is not attended:
+                await set_attendance(user, reg_id, attended)
+                changed += 1
+    return changed

@@ -31,6 +31,16 @@ MESSAGES = {
     "claim-rejected": N_("The claim is rejected."),
     "payout-made": N_("The payout is made: download the bank file and pay it."),
     "payout-paid": N_("The payout is marked as paid."),
+    # the coordinator's workspace
+    "gathering-created": N_("The gathering is saved as a draft. Publish it when it is ready."),
+    "gathering-saved": N_("The gathering is saved."),
+    "gathering-notified": N_("The gathering is saved, and the participants are told."),
+    "gathering-published": N_("The gathering is published."),
+    "gathering-cancelled": N_("The gathering is cancelled, and the participants are told."),
+    "attendance-saved": N_("Attendance is saved."),
+    "member-added": N_("The municipality is a member of the network."),
+    "member-withdrawn": N_("The municipality is no longer a member of the network."),
+    "signup-approved": N_("The account is approved. The person is told by mail."),
 }
 
 

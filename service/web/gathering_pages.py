@@ -181,6 +181,7 @@ async def gathering_context(
             else ""
         ),
         "form": form or RegisterForm(),
+        "may_edit": gatherings.may_edit(viewer.user, g.network),  # coordinator/admin links
     }
 
 
