@@ -25,6 +25,7 @@ from service.accounts.controller import (
 )
 from service.accounts.kv import RateLimiter, SessionStore, close_redis_clients
 from service.accounts.middleware import auth_middleware
+from service.admin.controller import AuditController
 from service.calendar.controller import CalendarController, MyCalendarController
 from service.claims.controller import (
     BudgetController,
@@ -111,6 +112,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CalendarController,
             MyCalendarController,
             OutboxAdminController,  # mail pipeline
+            AuditController,
             RateController,
             ClaimController,
             PayoutController,

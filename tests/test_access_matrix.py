@@ -74,6 +74,9 @@ MATRIX: dict[str, Case] = {
     "POST /api/v1/me/tokens": Case("/api/v1/me/tokens", signed_in(201), lambda: {"label": "m"}),
     "DELETE /api/v1/me/tokens/{token_id}": Case("/api/v1/me/tokens/999999", signed_in(404)),
     "GET /api/v1/admin/users": Case("/api/v1/admin/users", only({"admin": 200})),
+    "PATCH /api/v1/admin/users/{user_id}": Case(
+        "/api/v1/admin/users/999999", only({"admin": 404}), lambda: {"active": True}
+    ),
     "POST /api/v1/admin/users": Case(
         "/api/v1/admin/users",
         only({"admin": 201}),
@@ -88,6 +91,9 @@ MATRIX: dict[str, Case] = {
     ),
     "GET /api/v1/networks": Case("/api/v1/networks", everyone(200)),
     "GET /api/v1/networks/{slug}": Case("/api/v1/networks/vest", everyone(200)),
+    "PATCH /api/v1/networks/{slug}": Case(
+        "/api/v1/networks/vest", only({"admin": 200}), lambda: {}
+    ),  # an empty change: the demo's network stays as it is
     "POST /api/v1/networks/{slug}/interest": Case(
         "/api/v1/networks/vest/interest",
         {
@@ -161,6 +167,7 @@ MATRIX: dict[str, Case] = {
         lambda: {"attended": True},
     ),
     "GET /api/v1/admin/outbox": Case("/api/v1/admin/outbox", only({"admin": 200})),
+    "GET /api/v1/admin/audit": Case("/api/v1/admin/audit?limit=5", only({"admin": 200})),
     "POST /api/v1/admin/outbox/{outbox_id}/retry": Case(
         "/api/v1/admin/outbox/999999/retry", only({"admin": 404})
     ),

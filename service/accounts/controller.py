@@ -10,7 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
-from service.accounts import service
+from service.accounts import admin, service
 from service.accounts.guards import admin_only, admin_or_coordinator, signed_in
 from service.accounts.identity import CurrentUser
 from service.accounts.kv import RateLimiter, SessionStore
@@ -27,6 +27,7 @@ from service.accounts.schemas import (
     TokenOut,
     UserIn,
     UserOut,
+    UserPatch,
 )
 from service.lib.errors import DomainError, NotFound
 from service.settings import Settings
@@ -164,6 +165,34 @@ class AdminUserController(Controller):
     @get("/", summary="All users")
     async def list_users(self) -> list[UserOut]:
         return [UserOut(**u) for u in await service.list_users()]
+
+    @patch("/{user_id:str}", summary="Change a user's roles or deactivate/reactivate them")
+    async def update(
+        self,
+        request: Request[Any, Any, Any],
+        user_id: FromPath[str],
+        data: JSONBody[UserPatch],
+        settings: NamedDependency[Settings],
+    ) -> UserOut:
+        if not user_id.isdigit():
+            raise NotFound("No user with id {id}", params={"id": user_id})
+        row = await admin.update_user(
+            me_of(request),
+            int(user_id),
+            roles=data.roles,
+            active=data.active,
+            base_url=settings.base_url,
+        )
+        return UserOut(
+            id=str(row.id),
+            email=row.email,
+            name=row.name,
+            municipality=row.municipality,
+            language=row.language,
+            active=row.active,
+            status=row.status,
+            roles=row.roles,
+        )
 
 
 class ApprovalController(Controller):

@@ -77,6 +77,13 @@ class UserOut(msgspec.Struct):
     roles: list[str]
 
 
+class UserPatch(msgspec.Struct, forbid_unknown_fields=True):
+    """An administrator's change to a user: the whole set of roles, and/or active."""
+
+    roles: list[Annotated[str, msgspec.Meta(max_length=80)]] | None = None
+    active: bool | None = None
+
+
 class PendingOut(msgspec.Struct):
     id: str
     email: str

@@ -237,6 +237,8 @@ async def list_users(status: str | None = None) -> list[dict[str, Any]]:
 def _status(row: dict[str, Any]) -> str:
     if row["active"]:
         return "active"
+    if row["approved_at"] is not None:  # approved once, then deactivated
+        return "disabled"
     if row["approved_at"] is None and row["email_confirmed_at"] is not None:
         return "pending_approval"
     if row["email_confirmed_at"] is None:
@@ -330,8 +332,8 @@ async def signup(
                     },
                 )
                 return
-            if row["email_confirmed_at"] is not None:
-                return  # waiting for approval; nothing new to send
+            if row["email_confirmed_at"] is not None or row["approved_at"] is not None:
+                return  # waiting for approval, or deactivated; nothing new to send
             user_id = int(row["id"])
             # Not confirmed yet: the newest request decides, and older links die.
             await User.update(
@@ -437,6 +439,8 @@ async def consume_link(secret: str, base_url: str) -> tuple[str, int | None]:
         await User.update({User.email_confirmed_at: now()}).where(User.id == user["id"])
         if user["active"]:
             return "login", int(user["id"])
+        if user["approved_at"] is not None:  # deactivated: only an admin reactivates it
+            raise NotFound("This account is not active")
         if await _domain_matches(user):
             await User.update(
                 {User.active: True, User.approved_at: now(), User.last_login_at: now()}
@@ -503,6 +507,7 @@ async def approve(actor: CurrentUser, user_id: int, base_url: str) -> None:
             row is None
             or row["active"]
             or row["email_confirmed_at"] is None
+            or row["approved_at"] is not None  # deactivated, not waiting
             or not await may_approve(actor, row)
         ):
             raise NotFound("No pending account with that id that you may approve")

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Request, Response, get, patch, post, put
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from service.accounts.controller import me_of
-from service.accounts.guards import current_user, finance_or_admin, signed_in
-from service.networks import membership, service
+from service.accounts.guards import admin_only, current_user, finance_or_admin, signed_in
+from service.db.tx import atomic
+from service.lib.errors import Forbidden
+from service.networks import admin, membership, service
 from service.networks.schemas import (
     MemberOut,
     MembershipIn,
@@ -18,6 +21,7 @@ from service.networks.schemas import (
     MunicipalityPatch,
     NetworkDetail,
     NetworkOut,
+    NetworkPatch,
 )
 
 
@@ -31,6 +35,15 @@ class NetworkController(Controller):
 
     @get("/{slug:str}", summary="One network with its member municipalities")
     async def get_network(self, slug: FromPath[str]) -> NetworkDetail:
+        return await service.get_network(slug)
+
+    @patch("/{slug:str}", guards=[admin_only], summary="Rename a network or change its description")
+    async def update_network(
+        self, request: Request[Any, Any, Any], slug: FromPath[str], data: JSONBody[NetworkPatch]
+    ) -> NetworkDetail:
+        await admin.update_network(
+            me_of(request), slug, name=data.name, description=data.description
+        )
         return await service.get_network(slug)
 
     @post("/{slug:str}/interest", guards=[signed_in], summary="My municipality asks to join")
@@ -78,11 +91,25 @@ class MunicipalityController(Controller):
             detail.bank_account = None  # payment details are for finance and admins
         return detail
 
-    @patch("/{number:str}", guards=[finance_or_admin], summary="Set bank account or e-mail domains")
+    @patch(
+        "/{number:str}",
+        guards=[finance_or_admin],
+        summary="Set bank account, e-mail domains or (admin) the name",
+    )
     async def update_municipality(
         self,
         request: Request[Any, Any, Any],
         number: FromPath[str],
         data: JSONBody[MunicipalityPatch],
     ) -> MunicipalityDetail:
-        return await membership.update_municipality(me_of(request), number, data)
+        user = me_of(request)
+        if data.name is not None and not user.is_admin:
+            raise Forbidden("Only administrators may rename a municipality", field="name")
+        async with atomic():  # the name and the rest: one change
+            if data.name is not None:
+                await admin.rename_municipality(user, number, data.name)
+            if data.bank_account is None and data.email_domains is None:
+                return await membership.municipality_detail(number)
+            return await membership.update_municipality(
+                user, number, msgspec.structs.replace(data, name=None)
+            )

@@ -53,6 +53,12 @@ class MembershipIn(msgspec.Struct, forbid_unknown_fields=True):
 class MunicipalityPatch(msgspec.Struct, forbid_unknown_fields=True):
     bank_account: Annotated[str, msgspec.Meta(max_length=20)] | None = None
     email_domains: list[Annotated[str, msgspec.Meta(max_length=253)]] | None = None
+    name: Annotated[str, msgspec.Meta(max_length=150)] | None = None  # admins only
+
+
+class NetworkPatch(msgspec.Struct, forbid_unknown_fields=True):
+    name: Annotated[str, msgspec.Meta(max_length=150)] | None = None
+    description: Annotated[str, msgspec.Meta(max_length=5000)] | None = None
 
 
 class MunicipalityDetail(MunicipalityOut):

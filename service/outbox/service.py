@@ -316,3 +316,11 @@ async def retry_failed(outbox_id: int, actor: str, request_id: str | None = None
         )
         _dispatch_after_commit(outbox_id)
     return await get_message(outbox_id)
+
+
+async def status_counts() -> dict[str, int]:
+    """How many messages are in each state (the admin's overview)."""
+    counts = dict.fromkeys(STATUSES, 0)
+    for status in STATUSES:
+        counts[status] = int(await M.count().where(M.status == status))
+    return counts

@@ -31,6 +31,17 @@ MESSAGES = {
     "claim-rejected": N_("The claim is rejected."),
     "payout-made": N_("The payout is made: download the bank file and pay it."),
     "payout-paid": N_("The payout is marked as paid."),
+    # the admin's workspace
+    "user-created": N_("The user is added. They sign in with a link mailed to their address."),
+    "roles-saved": N_("The roles are saved."),
+    "user-deactivated": N_("The account is deactivated. The person can no longer sign in."),
+    "user-reactivated": N_("The account is active. The person can sign in again."),
+    "account-proposed": N_(
+        "The new bank account is entered. Another finance officer or administrator confirms it."
+    ),
+    "account-confirmed": N_("The bank account is confirmed. Claims are paid to it from now on."),
+    "account-discarded": N_("The new bank account is discarded. The confirmed one stays."),
+    "mail-retried": N_("The mail is on its way again."),
     # the coordinator's workspace
     "gathering-created": N_("The gathering is saved as a draft. Publish it when it is ready."),
     "gathering-saved": N_("The gathering is saved."),

@@ -1,0 +1,1 @@
+"""What only administrators read over the API: the audit log."""
