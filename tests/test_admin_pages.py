@@ -412,7 +412,7 @@ async def test_failed_and_retrying_mail_are_listed_and_a_failed_one_is_sent_agai
     async with signed_in(app, actors["admin"].id) as b:
         page = await b.get("/admin/mail")
         assert_page(page)
-        shown = text(page)
+        shown = text(page).replace("<wbr>", "")  # an address may break before its @
         assert rejected in shown and "550 5.1.1" in shown
         assert later in shown and "451 4.3.0" in shown
         assert f'action="/admin/mail/{failed}/retry"' in page.text
