@@ -497,3 +497,33 @@ async def test_the_audit_log_filters_by_object_person_and_date_and_pages_through
     assert r.status_code == 400
     r = await client.get("/api/v1/admin/audit", headers=actors["finance"].headers)
     assert r.status_code == 403
+
+
+async def test_the_user_api_sets_roles_and_active_and_every_change_is_audited(client, actors):
+    admin = actors["admin"].headers
+    email, uid = await new_person(name="Api Person")
+    url = f"/api/v1/admin/users/{uid}"
+    r = await client.patch(url, json={"roles": ["finance", "coordinator:vest"]}, headers=admin)
+    assert r.status_code == 200, r.text
+    assert r.json()["roles"] == ["coordinator:vest", "finance"] and r.json()["status"] == "active"
+    r = await client.patch(url, json={"roles": ["participant"], "active": False}, headers=admin)
+    assert r.status_code == 200
+    assert r.json()["roles"] == [] and r.json()["active"] is False
+    assert r.json()["status"] == "disabled"
+    listed = {
+        u["email"]: u for u in (await client.get("/api/v1/admin/users", headers=admin)).json()
+    }
+    assert listed[email]["status"] == "disabled"
+    r = await client.patch(url, json={"roles": ["boss"]}, headers=admin)
+    assert r.status_code == 422 and r.json()["detail"].startswith("unknown role")
+    r = await client.patch(url, json={"active": True, "colour": "red"}, headers=admin)
+    assert r.status_code == 400  # unknown fields are refused
+    assert (await client.patch(url, json={"active": True}, headers=admin)).json()["active"]
+    for role in ("finance", "coordinator", "participant"):
+        r = await client.patch(url, json={"active": False}, headers=actors[role].headers)
+        assert r.status_code == 403
+    assert (await client.patch(url, json={}, headers={})).status_code == 401
+    actions = await actions_on("user", uid)
+    assert actions.count("role.grant") == 2 and actions.count("role.revoke") == 2
+    assert actions[-2:] == ["user.deactivate", "user.reactivate"]
+    assert (await accounts.load_user(uid)) is not None
