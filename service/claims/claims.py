@@ -19,6 +19,7 @@ import msgspec
 
 from service.accounts.identity import CurrentUser
 from service.claims import service as pricing
+from service.claims import snapshots
 from service.claims.schemas import (
     ApproveIn,
     ClaimIn,
@@ -156,6 +157,7 @@ async def record_event(
             to_status=after,
             actor=actor,
             comment=comment,
+            detail=await snapshots.taken_at(claim_id, action),
         )
     )
     await record(actor, f"claim.{action}", "claim", claim_id, {"status": before}, {"status": after})

@@ -13,7 +13,7 @@ from litestar.params import Body, FromPath, JSONBody, Parameter, QueryParameter
 
 from service.accounts.controller import me_of
 from service.accounts.guards import finance_or_admin, signed_in
-from service.claims import budgets, claims, payouts, rates, receipts, service
+from service.claims import budgets, claims, flags, payouts, rates, receipts, service
 from service.claims.export import claims_csv
 from service.claims.schemas import (
     ApproveIn,
@@ -70,7 +70,8 @@ class ClaimController(Controller):
         status: Status = None,
         network: Annotated[str | None, QueryParameter(max_length=60)] = None,
     ) -> list[ClaimOut]:
-        return await claims.list_claims(me_of(request), status, network)
+        user = me_of(request)
+        return await flags.of_claims(user, await claims.list_claims(user, status, network))
 
     @get(
         "/export.csv",
@@ -94,7 +95,8 @@ class ClaimController(Controller):
 
     @get("/{claim_id:str}", summary="One claim")
     async def detail(self, request: Request[Any, Any, Any], claim_id: FromPath[str]) -> ClaimOut:
-        return await claims.detail(me_of(request), claim_id)
+        user = me_of(request)
+        return await flags.of_claim(user, await claims.detail(user, claim_id))
 
     @patch("/{claim_id:str}", summary="Change a draft or returned claim")
     async def update(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from service.accounts.identity import CurrentUser
 from service.claims import claims
 from service.lib import csvfile
-from service.lib.clock import oslo_iso
+from service.lib.clock import OSLO, oslo_iso
 from service.lib.i18n import pgettext
 from service.lib.money import from_ore, text
 
@@ -38,8 +38,13 @@ def _money(ore: int | None) -> str:
     return "" if ore is None else _kr(text(from_ore(ore)))
 
 
-async def claims_csv(user: CurrentUser, status: str | None) -> bytes:
-    rows = await claims.claim_rows(user, status, None, limit=None)  # every one, one query
+async def claims_csv(
+    user: CurrentUser, status: str | None, network: str | None = None, year: int | None = None
+) -> bytes:
+    """`year`: the year the gathering starts (Oslo time), as budgets count a claim."""
+    rows = await claims.claim_rows(user, status, network, limit=None)  # every one, one query
+    if year is not None:
+        rows = [c for c in rows if c["starts_at"].astimezone(OSLO).year == year]
     return csvfile.as_csv(
         header(),
         (

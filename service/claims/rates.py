@@ -50,6 +50,7 @@ async def create(user: CurrentUser, data: RateIn) -> RateOut:
         if await RateTable.exists().where(RateTable.valid_from == data.valid_from):
             raise Conflict(
                 "A rate table valid from {day} exists already",
+                field="valid_from",
                 params={"day": data.valid_from.isoformat()},
             )
         row = {

@@ -133,6 +133,22 @@ class ApproveIn(msgspec.Struct, forbid_unknown_fields=True):
     comment: Comment = ""
 
 
+FLAG_CODES = (
+    "account_not_on_file",  # the payee account is not the municipality's on file (or none is)
+    "account_recently_changed",  # the account on file was changed within 30 days
+    "duplicate_line",  # the same person, gathering and line kind on another live claim
+    "duplicate_receipt",  # a receipt with the same SHA-256 on another live claim
+)
+
+
+class ClaimFlag(msgspec.Struct):
+    """Something a reviewer should look at before deciding (service.claims.flags)."""
+
+    code: str  # one of FLAG_CODES
+    claims: list[str] = msgspec.field(default_factory=list)  # the other claims concerned
+    kinds: list[str] = msgspec.field(default_factory=list)  # duplicate_line: the line kinds
+
+
 class ClaimOut(msgspec.Struct):
     id: str
     status: str
@@ -159,6 +175,8 @@ class ClaimOut(msgspec.Struct):
     submitted_at: str | None
     decided_at: str | None
     paid_at: str | None
+    # For reviewers (finance, the network's coordinators): what to check; [] for others.
+    flags: list[ClaimFlag] = msgspec.field(default_factory=list)
 
 
 class EventOut(msgspec.Struct):

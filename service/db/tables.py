@@ -363,6 +363,8 @@ class ClaimEvent(Table):
     actor = Varchar(length=254)
     comment = Text(default="")
     at = Timestamptz(default=TimestamptzNow())
+    # submit and return: the lines and payee account then (service.claims.snapshots)
+    detail = JSON(null=True, default=None)
 
 
 class Receipt(Table):

@@ -16,11 +16,12 @@ from litestar.datastructures import Cookie
 from litestar.response import Template
 
 from service.accounts.identity import CurrentUser
-from service.claims import claims
+from service.claims import claims, flags, snapshots
 from service.claims.schemas import ClaimOut
 from service.lib.clock import parse_when
 from service.lib.i18n import date_text
 from service.lib.labels import CLAIM_STATUS, LINE_KIND, label
+from service.web import claim_flags, claim_history
 from service.web.viewer import Viewer
 
 # Designsystemet colours for a claim's status tag.
@@ -93,6 +94,7 @@ class Decisions:
     approve: bool = False
     send_back: bool = False
     reject: bool = False
+    attested_by_you: bool = False  # finance who attested: someone else approves
 
     @property
     def any(self) -> bool:
@@ -109,7 +111,34 @@ def decisions(user: CurrentUser, c: ClaimOut) -> Decisions:
         approve=c.status == "attested" and user.is_finance and c.attested_by != user.email,
         send_back=open_ and reviewer,
         reject=open_ and user.is_finance,
+        attested_by_you=c.status == "attested" and user.is_finance and c.attested_by == user.email,
     )
+
+
+# How the claim page previews a receipt: images shown, PDFs embedded, others linked.
+PREVIEW = {"image/jpeg": "image", "image/png": "image", "application/pdf": "pdf"}
+
+
+@dataclass(frozen=True)
+class ReceiptView:
+    id: str
+    filename: str
+    preview: str  # "image" | "pdf" | "" (HEIC: browsers do not show it)
+    src: str  # inline, for the preview (service.web.review_pages.receipt_inline)
+    download: str  # as an attachment
+
+
+def receipt_views(c: ClaimOut) -> list[ReceiptView]:
+    return [
+        ReceiptView(
+            id=str(r["id"]),
+            filename=str(r["filename"]),
+            preview=PREVIEW.get(str(r["content_type"]), ""),
+            src=f"/claims/{c.id}/receipts/{r['id']}",
+            download=f"/api/v1/claims/{c.id}/receipts/{r['id']}",
+        )
+        for r in c.receipts
+    ]
 
 
 def approve_value(amount: str) -> str:
@@ -131,8 +160,9 @@ async def claim_template(
     """The claim's page; a claim the viewer may not see is a NotFound (the 404 page)."""
     user = viewer.user
     assert user is not None
-    c = await claims.detail(user, claim_id)
+    c = await flags.of_claim(user, await claims.detail(user, claim_id))
     events = await claims.history(user, claim_id)
+    changes = claim_history.change_lists(await snapshots.changes(int(c.id)), what)
     text, color = status(c.status)
     return Template(
         "claims/claim.html",
@@ -144,6 +174,9 @@ async def claim_template(
             "status_color": color,
             "lines": line_rows(c),
             "events": [(e, label(CLAIM_STATUS, e.to_status)) for e in events],
+            "changes": changes,  # by position in events: a resubmission after a return
+            "flags": claim_flags.texts(c),
+            "receipts": receipt_views(c),
             "own": c.claimant == user.email,
             "editable": c.claimant == user.email and c.status in claims.EDITABLE,
             "decide": decisions(user, c),

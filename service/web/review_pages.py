@@ -1,6 +1,8 @@
-"""Pages for reviewing claims: the coordinator's and finance's queue (/review), and the
-attest, approve (with cuts per line), return and reject forms, which sit on the claim's
-page (templates/review/_decide.html) and post here.
+"""Pages for reviewing claims: the coordinator's and finance's queue (/review, filtered
+by status, network, gathering, municipality and year, with totals and each claim's
+flags), the attest, approve (with cuts per line), return and reject forms, which sit on
+the claim's page (templates/review/_decide.html) and post here, and the receipts that
+page previews (GET /claims/{id}/receipts/{receipt_id}).
 
 A decision is sent on (303) to the claim's page, which shows the new status, the
 history and the outcome once; a refused one answers with the error's status and the
@@ -11,22 +13,27 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
+from urllib.parse import quote
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import PermissionDeniedException
-from litestar.params import FromPath
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
-from service.claims import claims
+from service.claims import claims, receipts, review
+from service.claims.review import QueueFilter
 from service.claims.schemas import ApproveIn, ClaimOut, Cut
-from service.lib.errors import DomainError, Invalid
+from service.lib.errors import BadInput, DomainError, Invalid
 from service.lib.i18n import N_, gettext
+from service.lib.labels import CLAIM_STATUS, label
 from service.lib.money import parse_money, text
 from service.settings import Settings
-from service.web import flash
-from service.web.claim_view import claim_template, status
+from service.web import claim_flags, flash
+from service.web.claim_view import claim_template
+from service.web.claim_view import status as claim_status
 from service.web.viewer import Viewer
 
 
@@ -36,44 +43,82 @@ class QueueRow:
     claimant_name: str
     municipality_name: str
     gathering_title: str
+    starts_at: datetime
     total: str
+    approved_total: str | None
     status: tuple[str, str]
-    other_account: bool
+    flags: list[str]
+
+
+Query = Annotated[str, QueryParameter(max_length=60)]
+
+
+def _filter(status: str, network: str, gathering: str, municipality: str, year: str) -> QueueFilter:
+    year = year.strip()
+    if year and not (year.isdigit() and 2000 <= int(year) <= 2100):
+        raise BadInput("Not a year: {year}", field="year", params={"year": year})
+    return QueueFilter(
+        status=status.strip() or "waiting",
+        network=network.strip(),
+        gathering=gathering.strip(),
+        municipality=municipality.strip(),
+        year=int(year) if year else None,
+    )
 
 
 @get("/review")
 async def review_queue(
-    request: Request[Any, Any, Any], signed_in_viewer: NamedDependency[Viewer]
+    request: Request[Any, Any, Any],
+    signed_in_viewer: NamedDependency[Viewer],
+    status: Query = "",
+    network: Query = "",
+    gathering: Query = "",
+    municipality: Query = "",
+    year: Query = "",
 ) -> Template:
     user = signed_in_viewer.user
     assert user is not None
-    if not (user.is_finance or user.coordinated_networks):
+    if not review.may_review(user):
         raise PermissionDeniedException()
-    found: dict[str, ClaimOut] = {}
-    if user.is_finance:
-        for state in ("attested", "submitted", "approved"):
-            for c in await claims.list_claims(user, state, None):
-                found[c.id] = c
-    for slug in sorted(user.coordinated_networks):
-        for c in await claims.list_claims(user, "submitted", slug):
-            found[c.id] = c
+    chosen = _filter(status, network, gathering, municipality, year)
+    found = await review.queue(user, chosen)
+    options = await review.choices(user)
     rows = [
         QueueRow(
             c.id,
             c.claimant_name,
             c.municipality_name,
             c.gathering_title,
+            c.starts_at,
             c.total,
-            status(c.status),
-            c.payee_account_on_file is False,
+            c.approved_total,
+            claim_status(c.status),
+            claim_flags.tags(c.flags),
         )
-        for c in sorted(found.values(), key=lambda c: int(c.id))
-        if c.claimant != user.email
+        for c in found.items
     ]
+    statuses = [("waiting", gettext("Waiting for me")), ("all", gettext("All"))]
+    statuses += [(s, label(CLAIM_STATUS, s)) for s in review.REVIEWED]
+    everything = [("", gettext("All"))]
     notice, cookies = flash.take(request)
     return Template(
         "review/queue.html",
-        context={"viewer": signed_in_viewer, "notice": notice, "claims": rows},
+        context={
+            "viewer": signed_in_viewer,
+            "notice": notice,
+            "claims": rows,
+            "queue": found,
+            "chosen": chosen,
+            "filtered": chosen != QueueFilter(),
+            "options": {
+                "status": statuses,
+                "network": everything + [(o.value, o.label) for o in options.networks],
+                "gathering": everything + [(o.value, o.label) for o in options.gatherings],
+                "municipality": everything
+                + [(o.value, f"{o.label} ({o.value})") for o in options.municipalities],
+                "year": everything + [(str(y), str(y)) for y in options.years],
+            },
+        },
         cookies=cookies,
     )
 
@@ -151,3 +196,33 @@ async def decide(
     response = Redirect(f"/claims/{claim_id}", status_code=303)
     code = f"claim-{done.get(action, 'rejected')}"
     return flash.flash(response, code, secure=settings.production)
+
+
+# A receipt shown inside the claim's page (an <img> or an <iframe>): served inline, as
+# the type its first bytes said at upload, in a sandbox that runs no script, framed only
+# by our own pages. Whoever may not see the claim gets the 404 page.
+RECEIPT_CSP = (
+    "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox; frame-ancestors 'self'"
+)
+
+
+@get("/claims/{claim_id:str}/receipts/{receipt_id:str}")
+async def receipt_inline(
+    claim_id: FromPath[str], receipt_id: FromPath[str], signed_in_viewer: NamedDependency[Viewer]
+) -> Response[bytes]:
+    assert signed_in_viewer.user is not None
+    row = await receipts.fetch(signed_in_viewer.user, claim_id, receipt_id)
+    return Response(
+        row["body"],
+        media_type=row["content_type"],
+        headers={
+            "Content-Disposition": (
+                f'inline; filename="{receipts.header_filename(row["filename"])}"; '
+                f"filename*=UTF-8''{quote(row['filename'])}"
+            ),
+            "Content-Security-Policy": RECEIPT_CSP,
+            "X-Content-Type-Options": "nosniff",
+            "X-Frame-Options": "SAMEORIGIN",
+            "Cache-Control": "private, no-store",
+        },
+    )

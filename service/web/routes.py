@@ -32,7 +32,7 @@ from service.web.me_pages import (
 )
 from service.web.network_pages import network_page
 from service.web.payout_pages import paid_from_page, payout_from_page, payout_list, payout_page
-from service.web.review_pages import decide, review_queue
+from service.web.review_pages import decide, receipt_inline, review_queue
 from service.web.site_pages import home, logout_page, switch_language
 
 PAGES: list[Any] = [
@@ -67,6 +67,7 @@ PAGES: list[Any] = [
     receipt_from_page,
     review_queue,
     decide,
+    receipt_inline,
     payout_list,
     payout_from_page,
     payout_page,
