@@ -416,7 +416,7 @@ async def test_failed_and_retrying_mail_are_listed_and_a_failed_one_is_sent_agai
         assert rejected in shown and "550 5.1.1" in shown
         assert later in shown and "451 4.3.0" in shown
         assert f'action="/admin/mail/{failed}/retry"' in page.text
-        assert f'action="/admin/mail/{waiting}/retry"' not in page.text
+        assert f'action="/admin/mail/{waiting}/retry"' in page.text
         assert 'href="/admin/mail"' in (await b.get("/admin")).text
 
         r = await b.post(f"/admin/mail/{failed}/retry")
@@ -426,7 +426,13 @@ async def test_failed_and_retrying_mail_are_listed_and_a_failed_one_is_sent_agai
         again = await b.post(f"/admin/mail/{failed}/retry")
         assert_page(again, 409)
         assert "sendt" in text(again) or "sent" in text(again)
+        # One waiting for its next attempt is sent now, with its attempts so far.
+        r = await b.post(f"/admin/mail/{waiting}/retry")
+        assert r.status_code == 303
+        sent = await wait_status(waiting, "sent", within=120)
+        assert sent["attempts"] == 2
     assert "outbox.retry" in await actions_on("outbox_message", failed)
+    assert "outbox.send_now" in await actions_on("outbox_message", waiting)
 
 
 # --- the audit log ----------------------------------------------------------------------

@@ -324,3 +324,37 @@ async def status_counts() -> dict[str, int]:
     for status in STATUSES:
         counts[status] = int(await M.count().where(M.status == status))
     return counts
+
+
+async def send_now(outbox_id: int, actor: str, request_id: str | None = None) -> dict[str, Any]:
+    """retrying -> due at once (its attempts so far kept), dispatched again after commit:
+    for an administrator who has fixed what stopped it and will not wait for the backoff."""
+    at = now()
+    async with atomic():
+        before = (
+            await M.select(M.status, M.next_attempt_at, M.attempts).where(M.id == outbox_id).first()
+        )
+        if before is None:
+            raise NotFound("No outbox message {id}", params={"id": outbox_id})
+        rows = await (
+            M.update({M.next_attempt_at: at, M.updated_at: at})
+            .where((M.id == outbox_id) & (M.status == "retrying"))
+            .returning(M.id)
+        )
+        if not rows:
+            raise Conflict(
+                "Outbox message {id} is {status}; only one waiting to be tried again is sent now",
+                params={"id": outbox_id, "status": before["status"]},
+                outbox_status=before["status"],
+            )
+        await record(
+            actor,
+            "outbox.send_now",
+            "outbox_message",
+            outbox_id,
+            before={"status": "retrying", "next_attempt_at": before["next_attempt_at"].isoformat()},
+            after={"next_attempt_at": at.isoformat()},
+            request_id=request_id,
+        )
+        _dispatch_after_commit(outbox_id)
+    return await get_message(outbox_id)

@@ -149,7 +149,11 @@ async def retry_mail(
         raise NotFound("No outbox message {id}", params={"id": outbox_id})
     rid = request.scope.get("state", {}).get("request_id")
     try:
-        await outbox.retry_failed(int(outbox_id), actor.email, rid)
+        row = await outbox.get_message(int(outbox_id))
+        if row["status"] == "retrying":  # fixed already: no need to wait for the backoff
+            await outbox.send_now(int(outbox_id), actor.email, rid)
+        else:
+            await outbox.retry_failed(int(outbox_id), actor.email, rid)
     except DomainError as exc:
         if exc.status_code == 404:
             raise
