@@ -309,8 +309,8 @@ async def test_the_approver_sees_possible_duplicates_and_accounts_not_on_file(
     per, kari = world.claims["per"], world.claims["kari"]
     page = await _get(app, f"/claims/{per}", finance)
     flags = dict(re.findall(r'<li data-flag="(\w+)">(.*?)</li>', page.text, re.S))
-    assert set(flags) == {"account_not_on_file", "duplicate_line", "duplicate_receipt"}
-    assert "Kommunen har ingen registrert konto" in flags["account_not_on_file"]  # Kristiansand
+    assert set(flags) == {"no_account_on_file", "duplicate_line", "duplicate_receipt"}
+    assert "Kommunen har ingen registrert konto" in flags["no_account_on_file"]  # Kristiansand
     assert "Per har et annet krav for denne samlingen med billett" in flags["duplicate_line"]
     assert f'href="/claims/{world.claims["per_first"]}"' in flags["duplicate_line"]
     assert f'href="/claims/{kari}"' in flags["duplicate_receipt"]
@@ -325,7 +325,7 @@ async def test_the_approver_sees_possible_duplicates_and_accounts_not_on_file(
     assert got["duplicate_receipt"]["claims"] == [kari]
     # Kari's claim: the same receipt file; Tor's pays to Bodø's account: nothing to see.
     r = await _get(app, f"/api/v1/claims/{kari}", finance)
-    assert [f["code"] for f in r.json()["flags"]] == ["account_not_on_file", "duplicate_receipt"]
+    assert [f["code"] for f in r.json()["flags"]] == ["no_account_on_file", "duplicate_receipt"]
     tor = await _get(app, f"/claims/{world.claims['tor']}", finance)
     assert "data-flag=" not in tor.text and "Sjekk før du avgjør" not in tor.text
     assert (await _get(app, f"/api/v1/claims/{world.claims['tor']}", finance)).json()["flags"] == []
@@ -339,6 +339,7 @@ async def test_the_approver_sees_possible_duplicates_and_accounts_not_on_file(
     queue = await _get(app, f"/review?status=all&gathering={world.g1}", finance)
     row = re.search(rf'href="/claims/{per}".*?</tr>', queue.text, re.S)
     assert row and "Mulig dobbeltkrav" in row.group(0) and "Samme kvittering" in row.group(0)
+    assert "Ingen registrert konto" in row.group(0)
 
     # The claimant's own view carries no flags.
     mine = await _get(app, f"/api/v1/claims/{per}", world.people["Per"].headers)
@@ -444,6 +445,10 @@ async def test_finance_adds_a_rate_table_and_is_told_what_is_wrong(app, actors):
     assert r.status_code == 422 and 'id="error-km"' in r.text
     assert re.search(r'id="field-km"[^>]*aria-invalid="true"', r.text)
     assert 'value="fem"' in r.text and 'value="750,50"' in r.text  # what was typed is kept
+    r = await _post(app, "/finance/rates", finance, {})
+    assert r.status_code == 422  # every field is named at once, next to itself
+    for name in ("valid_from", "km", "passenger_km", "overnight", "night_allowance", "source"):
+        assert f'id="error-{name}"' in r.text, name
     r = await _post(app, "/finance/rates", finance, {**good, "source": ""})
     assert r.status_code == 422 and 'id="error-source"' in r.text
     r = await _post(app, "/finance/rates", finance, {**good, "km": "0"})

@@ -1,7 +1,7 @@
 """What a reviewer should check before deciding a claim: its flags.
 
-- `account_not_on_file`: the payee account is not the municipality's account on file
-  (or the municipality has none on file);
+- `account_not_on_file`: the payee account is not the municipality's account on file;
+- `no_account_on_file`: the municipality has no account on file to compare with;
 - `account_recently_changed`: it is the account on file, but that account was changed
   within the last 30 days (service.claims.claims decides that);
 - `duplicate_line`: the same person has another live claim (any status but rejected)
@@ -48,10 +48,14 @@ def reviews(user: CurrentUser, network: str, claimant: str) -> bool:
     return user.is_finance or user.coordinates(network)
 
 
-def account_flags(payee: str | None, on_file: str | None, recently: bool) -> list[ClaimFlag]:
+def account_flags(payee: str | None, on_file: bool | None, recently: bool) -> list[ClaimFlag]:
+    """`on_file`: whether the payee account is the municipality's on file (None: the
+    municipality has none), as ClaimOut.payee_account_on_file says."""
     if not payee:
         return []  # nothing to pay to yet: submitting asks for an account
-    if payee != on_file:
+    if on_file is None:
+        return [ClaimFlag(code="no_account_on_file")]
+    if not on_file:
         return [ClaimFlag(code="account_not_on_file")]
     if recently:
         return [ClaimFlag(code="account_recently_changed")]
@@ -106,16 +110,13 @@ async def of_rows(rows: Sequence[dict[str, Any]]) -> dict[int, list[ClaimFlag]]:
     dup = await duplicates(r["id"] for r in rows)
     out: dict[int, list[ClaimFlag]] = {}
     for r in rows:
-        found = account_flags(r["payee_account"], r["municipality_account"], _recently(r))
+        on_file = r["municipality_account"]
+        state = None if not on_file else r["payee_account"] == on_file
+        found = account_flags(r["payee_account"], state, _recently(r))
         found += dup.get(r["id"], [])
         if found:
             out[r["id"]] = found
     return out
-
-
-def _on_file(c: ClaimOut) -> str | None:
-    """The account on file as far as ClaimOut tells: the payee's when it is that one."""
-    return c.payee_account if c.payee_account_on_file is True else None
 
 
 async def of_claims(user: CurrentUser, found: Sequence[ClaimOut]) -> list[ClaimOut]:
@@ -126,7 +127,7 @@ async def of_claims(user: CurrentUser, found: Sequence[ClaimOut]) -> list[ClaimO
     for c in found:
         if c.id in reviewed:
             recently = bool(getattr(c, "payee_account_recently_changed", False))
-            flags = account_flags(c.payee_account, _on_file(c), recently)
+            flags = account_flags(c.payee_account, c.payee_account_on_file, recently)
             c = msgspec.structs.replace(c, flags=flags + dup.get(int(c.id), []))
         out.append(c)
     return out

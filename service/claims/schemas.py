@@ -134,7 +134,8 @@ class ApproveIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 FLAG_CODES = (
-    "account_not_on_file",  # the payee account is not the municipality's on file (or none is)
+    "account_not_on_file",  # the payee account is not the municipality's account on file
+    "no_account_on_file",  # the municipality has no account on file to compare with
     "account_recently_changed",  # the account on file was changed within 30 days
     "duplicate_line",  # the same person, gathering and line kind on another live claim
     "duplicate_receipt",  # a receipt with the same SHA-256 on another live claim

@@ -12,6 +12,7 @@ from service.lib.labels import LINE_KIND, label
 
 TAGS = {
     "account_not_on_file": N_("Not the municipality's account on file"),
+    "no_account_on_file": N_("No account on file"),
     "account_recently_changed": N_("Account changed recently"),
     "duplicate_line": N_("Possible duplicate"),
     "duplicate_receipt": N_("Same receipt on another claim"),
@@ -37,12 +38,12 @@ def tags(flags: Sequence[ClaimFlag]) -> list[str]:
 
 
 def _sentence(f: ClaimFlag, c: ClaimOut) -> str:
+    if f.code == "no_account_on_file":
+        return gettext(
+            "The municipality has no account on file: check that {account} is the "
+            "municipality's own account."
+        ).format(account=c.payee_account or "")
     if f.code == "account_not_on_file":
-        if c.payee_account_on_file is None:
-            return gettext(
-                "The municipality has no account on file: check that {account} is the "
-                "municipality's own account."
-            ).format(account=c.payee_account or "")
         return gettext(
             "The payee account {account} is not the municipality's account on file."
         ).format(account=c.payee_account or "")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Annotated, Any
 
 import msgspec
@@ -294,6 +295,29 @@ def rate_input(values: Mapping[str, str]) -> dict[str, str]:
     return {k: v for k, v in out.items() if v}
 
 
+AMOUNT = re.compile(r"^\d{1,9}(\.\d{1,2})?$")
+
+
+def rate_errors(values: Mapping[str, str]) -> dict[str, str]:
+    """Every field's problem at once (msgspec names only the first)."""
+    errors: dict[str, str] = {}
+    given = rate_input(values)
+    try:
+        date.fromisoformat(given.get("valid_from", ""))
+    except ValueError:
+        errors["valid_from"] = _problem(
+            "date" if given.get("valid_from") else "missing required field"
+        )
+    for name in AMOUNTS:
+        if name not in given:
+            errors[name] = gettext("Fill this in.")
+        elif not AMOUNT.match(given[name]):
+            errors[name] = gettext("Write an amount in kroner, such as 4,90.")
+    if "source" not in given:
+        errors["source"] = gettext("Fill this in.")
+    return errors
+
+
 @post("/finance/rates", status_code=303)
 async def add_rates_from_page(
     request: Request[Any, Any, Any],
@@ -304,6 +328,9 @@ async def add_rates_from_page(
     data = await request.form()
     names = ["valid_from", *AMOUNTS, "source"]
     form = RateForm(values={k: str(data.get(k, ""))[:600] for k in names})
+    form.errors = rate_errors(form.values)
+    if form.errors:
+        return await _rates_template(signed_in_viewer, form, status_code=422)
     try:
         table = msgspec.convert(rate_input(form.values), RateIn)
         await rates.create(user, table)
