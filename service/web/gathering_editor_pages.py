@@ -28,7 +28,8 @@ from service.lib.errors import DomainError
 from service.lib.i18n import gettext
 from service.settings import Settings
 from service.web import flash, gathering_form
-from service.web.coordinator_view import back_to, coordinator, municipality_options, my_networks
+from service.web.coordinator_view import back_to, coordinator, my_networks
+from service.web.coordinator_view import municipality_options as hosts
 from service.web.gathering_form import GatheringForm
 from service.web.viewer import Viewer
 
@@ -56,7 +57,7 @@ async def _editor(
             "form": state,
             "errors": state.errors,
             "networks": networks,
-            "municipalities": [("", gettext("None")), *await municipality_options()],
+            "municipalities": [("", gettext("No host municipality")), *await hosts()],
             "audiences": [(a, labels.label(labels.AUDIENCE, a)) for a in AUDIENCES],
             "meal_days": state.meal_days(),
             "meal_names": [labels.label(labels.MEAL, m) for m in gathering_form.MEALS],

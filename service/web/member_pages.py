@@ -84,7 +84,7 @@ async def _page(
             "members": by_status["member"],
             "requests": by_status["interested"],
             "withdrawn": by_status["withdrawn"],
-            "addable": [("", gettext("Choose a municipality")), *addable],
+            "addable": [("", gettext("Choose a municipality")), *addable] if addable else [],
             "signups": await signups_for(user, network),
         },
         status_code=status_code,
