@@ -5,13 +5,17 @@ each step queues; the history; the lists; money as exact two-decimal strings.
 
 The database is shared by the whole run: every test makes its own gatherings and
 people (in 2031, priced by the demo rate table: 5.00 a km) and looks only at those.
-Mail is found by kind and the claim's URL in the mail's context.
+Mail is found by kind and the claim's URL in the mail's context. A claim is drafted
+now and acted on (submitted, attested, ...) on the day after the gathering, with
+the clock moved there (`service.lib.clock.moved_to`); the coordinator has marked the
+claimant as attended by then. Claimants are from member municipalities of the network.
 """
 
 from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -26,6 +30,7 @@ from service.db.tables import (
     Registration,
     User,
 )
+from service.lib.clock import moved_to
 
 PROBLEM = "application/problem+json"
 NETWORK = "agder-rogaland"
@@ -33,9 +38,11 @@ YEAR = 2031
 ACCOUNT = "86011117947"
 OTHER_ACCOUNT = "12345678903"
 BAD_ACCOUNT = "86011117940"  # eleven digits, wrong check digit
-# Municipalities no other test gives a bank account (gatherings here are open to all).
-WITH_ACCOUNT = "3203"  # Asker: finance puts ACCOUNT on file
-WITHOUT_ACCOUNT = "3201"  # Bærum: never an account on file
+# Members of agder-rogaland no other test gives a bank account (gatherings here are open
+# to all; the network's coordinator attests claims of its members only).
+WITH_ACCOUNT = "1122"  # Gjesdal: finance puts ACCOUNT on file (and a second one confirms)
+WITHOUT_ACCOUNT = "1121"  # Time: never an account on file
+AFTER = datetime(YEAR, 3, 13, 9, tzinfo=UTC)  # the day after the gatherings here
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
 
@@ -89,6 +96,17 @@ async def register(client: httpx.AsyncClient, who: Any, gid: str) -> dict[str, A
     return dict(r.json())
 
 
+async def attend(client: httpx.AsyncClient, coordinator: Any, registration: str) -> None:
+    """The coordinator marks the place as attended (once the gathering has started)."""
+    with moved_to(AFTER):
+        r = await client.post(
+            f"/api/v1/registrations/{registration}/attendance",
+            json={"attended": True},
+            headers=coordinator.headers,
+        )
+    assert r.status_code == 200, r.text
+
+
 def mileage(km: float = 100, route: str = "Arendal – Kristiansand t/r") -> dict[str, Any]:
     return {"kind": "mileage", "date": f"{YEAR}-03-11", "km": km, "route": route}
 
@@ -116,10 +134,12 @@ async def draft(
     gid: str | None = None,
     **extra: Any,
 ) -> tuple[Any, dict[str, Any]]:
-    """A fresh claimant (unless given) with a draft claim on a fresh gathering."""
+    """A fresh claimant (unless given) with a draft claim on a fresh gathering, marked
+    as attended."""
     who = who or await person()
     gid = gid or await new_gathering(client, actors["coordinator"])
     reg = await register(client, who, gid)
+    await attend(client, actors["coordinator"], reg["id"])
     extra.setdefault("payee_account", ACCOUNT)
     r = await post_claim(client, who, reg["id"], *lines, **extra)
     assert r.status_code == 201, r.text
@@ -129,7 +149,11 @@ async def draft(
 async def act(
     client: httpx.AsyncClient, who: Any, claim_id: str, action: str, body: Any = None
 ) -> httpx.Response:
-    return await client.post(f"/api/v1/claims/{claim_id}/{action}", json=body, headers=who.headers)
+    """A step on the claim, taken the day after the gathering."""
+    with moved_to(AFTER):
+        return await client.post(
+            f"/api/v1/claims/{claim_id}/{action}", json=body, headers=who.headers
+        )
 
 
 async def ok(client: httpx.AsyncClient, who: Any, claim_id: str, action: str, body: Any = None):
@@ -189,12 +213,13 @@ async def counts() -> tuple[int, int, int]:
 
 @pytest.fixture
 async def account_on_file(client, actors) -> str:
-    r = await client.patch(
-        f"/api/v1/municipalities/{WITH_ACCOUNT}",
-        json={"bank_account": ACCOUNT},
-        headers=actors["finance"].headers,
-    )
+    """Finance enters ACCOUNT and an admin confirms it (a change is a decision of two)."""
+    url = f"/api/v1/municipalities/{WITH_ACCOUNT}"
+    r = await client.patch(url, json={"bank_account": ACCOUNT}, headers=actors["finance"].headers)
     assert r.status_code == 200, r.text
+    if r.json()["pending_bank_account"] is not None:
+        r = await client.post(f"{url}/bank-account/confirm", headers=actors["admin"].headers)
+        assert r.status_code == 200, r.text
     assert r.json()["bank_account"] == ACCOUNT
     return ACCOUNT
 
@@ -471,7 +496,7 @@ async def test_submit_queues_a_mail_to_the_networks_coordinators(client, actors)
     to_coordinator = next(m for m in sent if m["recipient"] == actors["coordinator"].email)
     ctx = to_coordinator["context"]
     assert ctx["claimant"] == "Åse Øyen"
-    assert ctx["municipality"] == "Asker"
+    assert ctx["municipality"] == "Gjesdal"
     assert ctx["title"] == s["gathering_title"]
     assert ctx["total"] == "589,50\xa0kr"
     assert ctx["url"].endswith(f"/claims/{c['id']}") and "/api/" not in ctx["url"]  # the page
@@ -594,7 +619,7 @@ async def test_the_attester_does_not_approve_and_nor_does_the_claimant(client, a
     second_finance = await person("4601", ["finance"])
     assert (await ok(client, second_finance, c["id"], "approve"))["status"] == "approved"
     # Finance claiming for themselves: attested by the coordinator, still not theirs to approve.
-    finance = await person("4601", ["finance"])
+    finance = await person(roles=["finance"])  # of a member municipality of the network
     _, own = await attested(client, actors, finance)
     assert_problem(await act(client, finance, own["id"], "approve"), 403)
     assert await status_of(own["id"]) == "attested"

@@ -16,7 +16,7 @@ import random
 import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -27,7 +27,8 @@ from stdnum.no import kontonr
 
 from service.claims.export import header as export_header
 from service.claims.payouts import csv_header
-from service.db.tables import Claim, ClaimEvent, Municipality, OutboxMessage, Payout
+from service.db.tables import Claim, ClaimEvent, Gathering, Municipality, OutboxMessage, Payout
+from service.lib.clock import moved_to
 from service.settings import load_settings
 
 PROBLEM = "application/problem+json"
@@ -118,7 +119,9 @@ async def claim(
     cut: tuple[int, str] | None = None,
 ) -> Made:
     """A claim of `who` with one ticket line per amount, brought to `state`
-    (draft, submitted, attested, approved or rejected); `cut` = (line index, amount)."""
+    (draft, submitted, attested, approved or rejected); `cut` = (line index, amount).
+    It is drafted now; the rest happens the day after the gathering, when the
+    coordinator has marked `who` as attended."""
     from service.claims import claims
     from service.claims.schemas import ApproveIn, ClaimIn, Cut, Ticket
     from service.registrations import service as registrations
@@ -132,22 +135,33 @@ async def claim(
     c = await claims.create(who, ClaimIn(registration=reg.id, payee_account=account, lines=lines))
     if state == "draft":
         return Made(c.id, who, c.total, None)
-    await claims.submit(who, c.id, "http://t")
     coordinator = await load(actors["coordinator"].id)
     finance = await load(actors["finance"].id)
-    if state == "rejected":
-        await claims.send_back(finance, c.id, "Ikke refusjonsberettiget", "reject", "http://t")
-    if state in ("attested", "approved"):
-        await claims.attest(coordinator, c.id, "")
-    if state == "approved":
-        cuts = []
-        if cut is not None:
-            index, amount = cut
-            cuts.append(Cut(line=c.lines[index]["id"], approved_amount=amount, reason="For dyrt"))
-        c = await claims.approve(finance, c.id, ApproveIn(lines=cuts), "http://t")
+    with moved_to(await day_after(gid)):
+        await registrations.set_attendance(coordinator, reg.id, True)
+        await claims.submit(who, c.id, "http://t")
+        if state == "rejected":
+            await claims.send_back(finance, c.id, "Ikke refusjonsberettiget", "reject", "http://t")
+        if state in ("attested", "approved"):
+            await claims.attest(coordinator, c.id, "")
+        if state == "approved":
+            cuts = []
+            if cut is not None:
+                index, amount = cut
+                cuts.append(
+                    Cut(line=c.lines[index]["id"], approved_amount=amount, reason="For dyrt")
+                )
+            c = await claims.approve(finance, c.id, ApproveIn(lines=cuts), "http://t")
     c = await claims.detail(finance, c.id)
     assert c.status == state, c.status
     return Made(c.id, who, c.total, c.approved_total)
+
+
+async def day_after(gid: str) -> datetime:
+    """The day after the gathering ends: claims are acted on then."""
+    row = await Gathering.select(Gathering.ends_at).where(Gathering.id == int(gid)).first()
+    assert row is not None
+    return row["ends_at"] + timedelta(days=1)
 
 
 async def claim_of(client: httpx.AsyncClient, actors: Any, claim_id: str) -> dict[str, Any]:
@@ -438,6 +452,12 @@ async def test_pain001_escapes_names_and_keeps_transaction_ids_unique(client, ac
     number = f"99{random.randint(0, 9999):04d}"
     name = f"Øy & <Holm> «{number}»"
     await Municipality.insert(Municipality(number=number, name=name, org_number="999999999"))
+    r = await client.put(  # the network's coordinator attests claims of its members only
+        f"/api/v1/networks/agder-rogaland/members/{number}",
+        json={"status": "member"},
+        headers=actors["coordinator"].headers,
+    )
+    assert r.status_code == 200, r.text
     gid = await gathering(client, actors, next(_years), audience="open")
     first, second = sorted([new_account(), new_account()])
     a = await claim(actors, gid, await person(number), ["123.45"], first)

@@ -378,12 +378,13 @@ async def _domain_matches(user_row: dict[str, Any]) -> bool:
 
 
 async def approvers_of(municipality: int | None) -> list[dict[str, Any]]:
-    """Active admins and coordinators of networks the municipality belongs to."""
+    """Active admins and coordinators of networks the municipality is a member of (an
+    "interest" a participant expressed is not enough)."""
     network_ids = [
         r["network"]
         for r in await NetworkMembership.select(NetworkMembership.network).where(
             (NetworkMembership.municipality == municipality)
-            & NetworkMembership.status.is_in(["member", "interested"])
+            & (NetworkMembership.status == "member")
         )
     ]
     grants: Any = RoleGrant.role == "admin"

@@ -2,7 +2,9 @@
 
 Who may do what:
 - the claimant (the registration's person) writes drafts and returned claims, submits;
-- the network's coordinator or finance attests (never their own claim);
+- the claimant submits only once the gathering has ended;
+- the network's coordinator (for the network's member municipalities) or finance
+  attests (never their own claim), once the registration is marked as attended;
 - finance approves (neither the claimant nor the attester), rejects, pays;
 - the network's coordinator or finance returns a claim for changes.
 A claim is seen by its claimant, by finance, and (once submitted) by the network's
@@ -11,7 +13,7 @@ coordinators; to anyone else it does not exist (404).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -33,6 +35,7 @@ from service.db.tables import (
     ClaimEvent,
     ClaimLine,
     Municipality,
+    NetworkMembership,
     Receipt,
     Registration,
     User,
@@ -57,8 +60,10 @@ CLAIM_SQL = (
     "SELECT c.*, g.title AS gathering_title, g.reimbursable, g.starts_at, g.ends_at, "
     "g.status AS gathering_status, n.slug AS network_slug, u.email AS claimant_email, "
     "u.name AS claimant_name, u.language AS claimant_language, m.number AS municipality_number, "
-    "m.name AS municipality_name, m.bank_account AS municipality_account "
+    "m.name AS municipality_name, m.bank_account AS municipality_account, "
+    "m.bank_account_changed_at AS account_changed_at, r.attended AS attended "
     "FROM claim c JOIN gathering g ON g.id = c.gathering "
+    "JOIN registration r ON r.id = c.registration "
     "JOIN network n ON n.id = g.network JOIN samling_user u ON u.id = c.claimant "
     "JOIN municipality m ON m.id = c.municipality"
 )
@@ -240,6 +245,11 @@ async def _coordinators(network_slug: str) -> list[dict[str, Any]]:
     )
 
 
+def ended(c: dict[str, Any]) -> bool:
+    """Whether the claim's gathering is over: only then is a claim submitted."""
+    return bool(c["ends_at"] <= now())
+
+
 def _url(base_url: str, claim_id: int) -> str:
     return f"{base_url}/claims/{claim_id}"  # the claim's page
 
@@ -256,6 +266,11 @@ async def submit(user: CurrentUser, claim_id: str, base_url: str) -> ClaimOut:
             )
         if not c["reimbursable"] or c["gathering_status"] == "cancelled":
             raise Conflict("Travel costs for this gathering are not reimbursed")
+        if not ended(c):
+            raise Conflict(
+                "A claim can be submitted once the gathering has ended ({ends})",
+                params={"ends": c["ends_at"]},
+            )
         reg = await Registration.select(Registration.status, Registration.attended).where(
             Registration.id == c["registration"]
         )
@@ -320,17 +335,42 @@ def _not_own(user: CurrentUser, c: dict[str, Any], verb: str) -> None:
         raise Forbidden(NOT_OWN[verb])
 
 
+async def is_member(network_slug: str, municipality_number: str) -> bool:
+    """Whether the municipality is a member (not merely interested) of the network."""
+    return bool(
+        await NetworkMembership.exists().where(
+            (NetworkMembership.network.slug == network_slug)
+            & (NetworkMembership.municipality.number == municipality_number)
+            & (NetworkMembership.status == "member")
+        )
+    )
+
+
+def _attended(c: dict[str, Any]) -> None:
+    if not c["attended"]:  # None (not marked) or False
+        raise Conflict(
+            "The participant is not marked as attended: the network's coordinator marks "
+            "attendance on the gathering's attendance list before the claim is attested"
+        )
+
+
 async def attest(user: CurrentUser, claim_id: str, comment: str) -> ClaimOut:
     async with atomic():
         c = await _visible(user, claim_id, for_update=True)
         if not (user.is_finance or user.coordinates(c["network_slug"])):
             raise Forbidden("Only the network's coordinator or finance attests a claim")
         _not_own(user, c, "attest")
+        if not user.is_finance and not await is_member(c["network_slug"], c["municipality_number"]):
+            raise Forbidden(
+                "{municipality} is not a member of the network; finance attests its claims",
+                params={"municipality": c["municipality_name"]},
+            )
         if c["status"] != "submitted":
             raise Conflict(
                 "The claim is {status}; only a submitted claim is attested",
                 params={"status": Label(CLAIM_STATUS, c["status"])},
             )
+        _attended(c)
         await Claim.update(
             {Claim.status: "attested", Claim.attested_by: user.email, Claim.updated_at: now()}
         ).where(Claim.id == c["id"])
@@ -351,6 +391,7 @@ async def approve(user: CurrentUser, claim_id: str, data: ApproveIn, base_url: s
                 "The claim is {status}; only an attested claim is approved",
                 params={"status": Label(CLAIM_STATUS, c["status"])},
             )
+        _attended(c)  # attendance taken back after the attestation
         lines = {str(line["id"]): line for line in await _lines_of(c["id"])}
         cuts: dict[str, tuple[int, str]] = {}
         for i, cut in enumerate(data.lines):
@@ -474,6 +515,21 @@ async def send_back(
     return await detail(user, claim_id)
 
 
+RECENT_ACCOUNT_CHANGE = timedelta(days=30)
+
+
+def recently_changed(c: dict[str, Any]) -> bool:
+    """The claim pays to the municipality's account on file, and that account was
+    confirmed within the last 30 days."""
+    changed = c["account_changed_at"]
+    return bool(
+        changed is not None
+        and c["payee_account"]
+        and c["payee_account"] == c["municipality_account"]
+        and now() - changed <= RECENT_ACCOUNT_CHANGE
+    )
+
+
 def _iso(value: datetime | None) -> str | None:
     return oslo_iso(value)
 
@@ -539,6 +595,10 @@ async def render(c: dict[str, Any]) -> ClaimOut:
         submitted_at=_iso(c["submitted_at"]),
         decided_at=_iso(c["decided_at"]),
         paid_at=_iso(c["paid_at"]),
+        gathering_ends_at=_iso(c["ends_at"]),
+        gathering_ended=ended(c),
+        attended=None if c["attended"] is None else bool(c["attended"]),
+        payee_account_recently_changed=recently_changed(c),
     )
 
 

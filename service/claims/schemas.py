@@ -176,6 +176,15 @@ class ClaimOut(msgspec.Struct):
     submitted_at: str | None
     decided_at: str | None
     paid_at: str | None
+    # The gathering's end: a claim is submitted once it has passed (`gathering_ended`).
+    gathering_ends_at: str | None = None
+    gathering_ended: bool = False
+    # The registration's attendance as the coordinator marked it (None: not yet marked);
+    # a claim is attested only when it is True.
+    attended: bool | None = None
+    # The payee account is the municipality's account on file, and that account was
+    # confirmed (changed) within the last 30 days: a flag for the approver.
+    payee_account_recently_changed: bool = False
     # For reviewers (finance, the network's coordinators): what to check; [] for others.
     flags: list[ClaimFlag] = msgspec.field(default_factory=list)
 

@@ -35,8 +35,13 @@ class Municipality(Table):
     name = Varchar(length=150)
     county = ForeignKey(references=County, null=True)
     org_number = Varchar(length=9, null=True, default=None)
-    bank_account = Varchar(length=11, null=True, default=None)
+    bank_account = Varchar(length=11, null=True, default=None)  # confirmed: claims pay to it
     updated_at = Timestamptz(default=TimestamptzNow())
+    # A new account waits here until a second finance officer or admin confirms it.
+    pending_bank_account = Varchar(length=11, null=True, default=None)
+    pending_bank_account_by = Varchar(length=254, null=True, default=None)
+    pending_bank_account_at = Timestamptz(null=True, default=None)
+    bank_account_changed_at = Timestamptz(null=True, default=None)  # last confirmation
 
 
 class MunicipalityDomain(Table):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from service.lib.errors import Invalid
@@ -10,8 +13,22 @@ from service.lib.errors import Invalid
 OSLO = ZoneInfo("Europe/Oslo")
 
 
+_offset: ContextVar[timedelta] = ContextVar("samling_clock_offset", default=timedelta(0))
+
+
 def now() -> datetime:
-    return datetime.now(UTC)
+    return datetime.now(UTC) + _offset.get()
+
+
+@contextmanager
+def moved_to(when: datetime) -> Iterator[None]:
+    """Tests: inside the block (this task, and the tasks it starts) the clock reads as
+    if it were `when`, running on from there; everyone else keeps the real time."""
+    token = _offset.set(when - datetime.now(UTC))
+    try:
+        yield
+    finally:
+        _offset.reset(token)
 
 
 def as_aware(value: datetime, field: str) -> datetime:

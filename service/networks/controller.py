@@ -14,6 +14,7 @@ from service.db.tx import atomic
 from service.lib.errors import Forbidden
 from service.networks import admin, membership, service
 from service.networks.schemas import (
+    ConfirmAccountIn,
     MemberOut,
     MembershipIn,
     MunicipalityDetail,
@@ -89,6 +90,8 @@ class MunicipalityController(Controller):
         user = current_user(request)
         if user is None or not (user.is_admin or user.is_finance):
             detail.bank_account = None  # payment details are for finance and admins
+            detail.pending_bank_account = None
+            detail.bank_account_changed_at = None
         return detail
 
     @patch(
@@ -109,7 +112,34 @@ class MunicipalityController(Controller):
             if data.name is not None:
                 await admin.rename_municipality(user, number, data.name)
             if data.bank_account is None and data.email_domains is None:
-                return await membership.municipality_detail(number)
+                return await service.municipality_detail(number)
             return await membership.update_municipality(
                 user, number, msgspec.structs.replace(data, name=None)
             )
+
+    @post(
+        "/{number:str}/bank-account/confirm",
+        guards=[finance_or_admin],
+        status_code=200,
+        summary="Confirm the pending bank account (a finance officer or admin other than "
+        "the one who entered it)",
+    )
+    async def confirm_bank_account(
+        self,
+        request: Request[Any, Any, Any],
+        number: FromPath[str],
+        data: JSONBody[ConfirmAccountIn | None] = None,
+    ) -> MunicipalityDetail:
+        expected = data.account if data is not None else None
+        return await service.confirm_bank_account(me_of(request), number, expected)
+
+    @post(
+        "/{number:str}/bank-account/discard",
+        guards=[finance_or_admin],
+        status_code=200,
+        summary="Discard the pending bank account; the confirmed one stays",
+    )
+    async def discard_bank_account(
+        self, request: Request[Any, Any, Any], number: FromPath[str]
+    ) -> MunicipalityDetail:
+        return await service.discard_bank_account(me_of(request), number)

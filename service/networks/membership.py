@@ -13,7 +13,13 @@ from service.lib.audit import record
 from service.lib.errors import Conflict, Forbidden, Invalid, NotFound
 from service.lib.money import bank_account
 from service.networks.schemas import MemberOut, MunicipalityDetail, MunicipalityPatch
-from service.networks.service import get_network_row
+from service.networks.service import (
+    get_network_row,
+    municipality_detail,
+    propose_bank_account,
+)
+
+__all__ = ["municipality_detail"]  # kept here too: it was first defined in this module
 
 DOMAIN_RE = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
@@ -147,44 +153,15 @@ async def set_membership(user: CurrentUser, slug: str, number: str, status: str)
     )
 
 
-async def municipality_detail(number: str) -> MunicipalityDetail:
-    row = (
-        await Municipality.select(
-            Municipality.id,
-            Municipality.number,
-            Municipality.name,
-            Municipality.org_number,
-            Municipality.bank_account,
-            Municipality.county.number,
-            Municipality.county.name,
-        )
-        .where(Municipality.number == number)
-        .first()
-    )
-    if row is None:
-        raise NotFound("No municipality with number {number!r}", params={"number": number})
-    domains = (
-        await MunicipalityDomain.select(MunicipalityDomain.domain)
-        .where(MunicipalityDomain.municipality == row["id"])
-        .order_by(MunicipalityDomain.domain)
-    )
-    return MunicipalityDetail(
-        number=row["number"],
-        name=row["name"],
-        county=row["county.name"],
-        county_number=row["county.number"],
-        org_number=row["org_number"],
-        bank_account=row["bank_account"],
-        email_domains=[d["domain"] for d in domains],
-    )
-
-
 async def update_municipality(
     user: CurrentUser, number: str, patch: MunicipalityPatch
 ) -> MunicipalityDetail:
-    account = None
+    """Set e-mail domains, and/or enter a new bank account: that one waits for a second
+    person's confirmation (`service.confirm_bank_account`)."""
+    if not (user.is_finance or user.is_admin):
+        raise Forbidden("Only finance staff and administrators may do this")
     if patch.bank_account is not None:
-        account = bank_account(patch.bank_account, "bank_account")
+        bank_account(patch.bank_account, "bank_account")  # refused before anything changes
     domains = None
     if patch.email_domains is not None:
         domains = sorted({d.strip().lower().lstrip("@") for d in patch.email_domains})
@@ -198,10 +175,8 @@ async def update_municipality(
     async with atomic():
         before = await municipality_detail(number)
         muni = await _municipality(number)
-        if account is not None:
-            await Municipality.update(
-                {Municipality.bank_account: account, Municipality.updated_at: datetime.now(UTC)}
-            ).where(Municipality.id == muni["id"])
+        if patch.bank_account is not None:
+            await propose_bank_account(user, number, patch.bank_account)
         if domains is not None:
             taken = await MunicipalityDomain.select(
                 MunicipalityDomain.domain, MunicipalityDomain.municipality.name
@@ -221,13 +196,14 @@ async def update_municipality(
                 await MunicipalityDomain.insert(
                     MunicipalityDomain(domain=d, municipality=muni["id"])
                 )
-        after = await municipality_detail(number)
-        await record(
-            user.email,
-            "municipality.update",
-            "municipality",
-            number,
-            before={"bank_account": before.bank_account, "email_domains": before.email_domains},
-            after={"bank_account": after.bank_account, "email_domains": after.email_domains},
-        )
-    return after
+            after = await municipality_detail(number)
+            if after.email_domains != before.email_domains:
+                await record(
+                    user.email,
+                    "municipality.update",
+                    "municipality",
+                    number,
+                    before={"email_domains": before.email_domains},
+                    after={"email_domains": after.email_domains},
+                )
+        return await municipality_detail(number)

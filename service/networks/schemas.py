@@ -61,6 +61,22 @@ class NetworkPatch(msgspec.Struct, forbid_unknown_fields=True):
     description: Annotated[str, msgspec.Meta(max_length=5000)] | None = None
 
 
+class PendingAccountOut(msgspec.Struct):
+    """A bank account entered but not yet confirmed by a second person."""
+
+    account: str
+    proposed_by: str
+    proposed_at: str
+
+
 class MunicipalityDetail(MunicipalityOut):
-    bank_account: str | None = None
+    bank_account: str | None = None  # the confirmed account: claims pay to it
     email_domains: list[str] = msgspec.field(default_factory=list)
+    pending_bank_account: PendingAccountOut | None = None
+    bank_account_changed_at: str | None = None  # when the account was last confirmed
+
+
+class ConfirmAccountIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Optionally the account the confirmer was shown: nothing else is confirmed."""
+
+    account: Annotated[str, msgspec.Meta(max_length=20)] | None = None
