@@ -44,7 +44,7 @@ class NetworkCard:
 
 
 @dataclass(frozen=True)
-class Request_:
+class JoinRequest:
     network: NetworkDetail
     municipality: str
 
@@ -133,7 +133,7 @@ async def dashboard(
             "claims": await _claims_to_attest(viewer),
             "attests": bool(user.coordinated_networks),
             "requests": [
-                Request_(n, m.name) for n in nets for m in n.members if m.status == "interested"
+                JoinRequest(n, m.name) for n in nets for m in n.members if m.status == "interested"
             ],
             "signups": _signups(await accounts.pending_for(user), nets),
             "personal_feed": subscribe_links(feed["url"], i18n.gettext("My gatherings – Samling")),
