@@ -11,10 +11,12 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+
+from service.lib.clock import moved_to
 
 ROLES = ("anonymous", "participant", "coordinator", "other_coordinator", "finance", "admin")
 
@@ -113,6 +115,16 @@ MATRIX: dict[str, Case] = {
         "/api/v1/municipalities/1804",
         only({"finance": 200, "admin": 200}),
         lambda: {"bank_account": "12345678903"},
+    ),
+    # A pending account entered by a third finance officer: the first to confirm (or
+    # discard) it takes it, and then there is nothing left pending (409).
+    "POST /api/v1/municipalities/{number}/bank-account/confirm": Case(
+        "/api/v1/municipalities/{pending_to_confirm}/bank-account/confirm",
+        only({"finance": 200, "admin": 409}),
+    ),
+    "POST /api/v1/municipalities/{number}/bank-account/discard": Case(
+        "/api/v1/municipalities/{pending_to_discard}/bank-account/discard",
+        only({"finance": 200, "admin": 409}),
     ),
     # Gatherings: GATHERING is a draft of agder-rogaland made by the `gathering` fixture,
     # PUBLISHED a published one; drafts are invisible (404) to everyone but editors.
@@ -297,7 +309,20 @@ async def places(actors) -> dict[str, str]:
         "cancellable": cancellable.id,
         "foreign_registration": reg.id,
         **await _claims(actors),
+        "pending_to_confirm": await _pending_account(),
+        "pending_to_discard": await _pending_account(),
     }
+
+
+async def _pending_account() -> str:
+    """A municipality of its own with a bank account waiting to be confirmed."""
+    from service.db.tables import Municipality
+    from service.networks import service as networks
+
+    number = f"97{uuid.uuid4().int % 10000:04d}"
+    await Municipality.insert(Municipality(number=number, name=f"Matrise {number}"))
+    await networks.propose_bank_account(await _other_finance(), number, "12345678903")
+    return number
 
 
 async def _claims(actors: Any) -> dict[str, str]:
@@ -316,17 +341,21 @@ async def _claims(actors: Any) -> dict[str, str]:
     g = await gatherings.create(coordinator, GatheringIn(**body), "http://t")
     await gatherings.publish(coordinator, g.id, "http://t")
     line = Mileage(date=date(2031, 5, 6), km=100, route="Arendal – Kristiansand t/r")
+    after = datetime(2031, 5, 7, 9, tzinfo=UTC)  # claims are acted on once it has ended
 
     async def claim(state: str) -> str:
         someone = await _fresh_member()
         reg, _ = await registrations.register(someone, g.id, RegistrationIn(), "http://t")
+        with moved_to(after):
+            await registrations.set_attendance(coordinator, reg.id, True)
         c = await claims.create(
             someone, ClaimIn(registration=reg.id, payee_account="86011117947", lines=[line])
         )
         if state == "draft":
             await receipts.add(someone, c.id, "kvittering.pdf", b"%PDF-1.4 matrix")
             return c.id
-        await claims.submit(someone, c.id, "http://t")
+        with moved_to(after):
+            await claims.submit(someone, c.id, "http://t")
         if state in ("attested", "approved", "paid"):
             await claims.attest(coordinator, c.id, "")
         if state in ("approved", "paid"):
@@ -336,7 +365,8 @@ async def _claims(actors: Any) -> dict[str, str]:
     viewed = await claim("draft")
     submitted = await claim("submitted")
     receipt = (await claims.detail(finance, viewed)).receipts[0]["id"]
-    await claims.submit(await _claimant(viewed), viewed, "http://t")
+    with moved_to(after):
+        await claims.submit(await _claimant(viewed), viewed, "http://t")
     payout = await payouts.create(
         await _other_finance(), payouts.PayoutIn(claims=[await claim("approved")])
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 import httpx
@@ -16,8 +17,11 @@ from service.accounts import service as accounts
 from service.db.tables import Claim
 from service.gatherings import service as gatherings
 from service.gatherings.schemas import GatheringIn, MealIn
+from service.lib.clock import moved_to
 from service.registrations import service as registrations
 from service.registrations.schemas import RegistrationIn
+
+AFTER = datetime(2031, 4, 4, 9, tzinfo=UTC)  # the day after the gathering of _registered
 
 
 def _text(r: httpx.Response) -> str:
@@ -52,6 +56,13 @@ async def _registered(actors) -> tuple[str, str, str]:
     uid = await accounts.create_user(email, "Siri Skjema", "4204", [], "tests")
     reg, _ = await registrations.register(await accounts.load_user(uid), g.id, RegistrationIn(), "")
     return email, reg.id, g.id
+
+
+async def _attended(actors, reg: str) -> None:
+    """The coordinator marks the place as attended, the day after."""
+    coordinator = await accounts.load_user(actors["coordinator"].id)
+    with moved_to(AFTER):
+        await registrations.set_attendance(coordinator, reg, True)
 
 
 async def test_a_claim_from_the_form_to_submitted(app, actors):
@@ -90,7 +101,17 @@ async def test_a_claim_from_the_form_to_submitted(app, actors):
     up = await b.post(f"/claims/{claim_id}/receipt", files=pdf)
     assert up.status_code == 303
     assert "hotell.pdf" in (await b.get(up.headers["location"])).text
-    sent = await b.post(f"/claims/{claim_id}/submit")
+    # Before the gathering has ended the page says when it can be submitted, and the
+    # service refuses it if tried all the same.
+    waiting = await b.get(f"/claims/{claim_id}")
+    assert "Send inn</button>" not in waiting.text
+    assert "når samlingen er over (3. april 2031 kl. 15.00)" in waiting.text
+    early = await b.post(f"/claims/{claim_id}/submit")
+    assert early.status_code == 409
+    assert "når samlingen er over (3. april 2031 kl. 15.00)" in early.text
+    with moved_to(AFTER):
+        assert "Send inn</button>" in (await b.get(f"/claims/{claim_id}")).text
+        sent = await b.post(f"/claims/{claim_id}/submit")
     assert sent.status_code == 303
     after = await b.get(sent.headers["location"])
     assert "Sendt inn" in after.text and "Send inn</button>" not in after.text
@@ -159,7 +180,9 @@ async def _submitted_claim(app, actors) -> tuple[str, httpx.AsyncClient]:
         },
     )
     claim_id = r.headers["location"].rsplit("/", 1)[1]
-    assert (await b.post(f"/claims/{claim_id}/submit")).status_code == 303
+    await _attended(actors, reg)
+    with moved_to(AFTER):
+        assert (await b.post(f"/claims/{claim_id}/submit")).status_code == 303
     return claim_id, b
 
 

@@ -305,12 +305,20 @@ async def test_bad_membership_requests_are_problems(api, actors):
 
 
 async def test_finance_sets_a_bank_account(api, actors):
+    """Entered by one finance officer, confirmed by a second person (here an admin);
+    the two-person rule itself is tested in test_claim_controls.py."""
     finance = actors["finance"].headers
     r = await api.patch(
         "/api/v1/municipalities/3905", json={"bank_account": "1234.56.78903"}, headers=finance
     )
     assert r.status_code == 200, r.text
+    assert r.json()["pending_bank_account"]["account"] == "12345678903"
+    r = await api.post(
+        "/api/v1/municipalities/3905/bank-account/confirm", headers=actors["admin"].headers
+    )
+    assert r.status_code == 200, r.text
     assert r.json()["bank_account"] == "12345678903"
+    assert r.json()["pending_bank_account"] is None
     assert (await municipality_row("3905"))["bank_account"] == "12345678903"
 
     r = await api.patch(
@@ -333,6 +341,8 @@ async def test_finance_sets_a_bank_account(api, actors):
         assert r.status_code == 200
         assert r.json()["name"] == "Tønsberg"
         assert r.json()["bank_account"] is None
+        assert r.json()["pending_bank_account"] is None
+        assert r.json()["bank_account_changed_at"] is None
         assert "12345678903" not in r.text
 
 
