@@ -1,10 +1,14 @@
 """Keyboard only: a participant signs in, registers for a gathering and submits a travel
 claim with Tab, Shift+Tab, Enter, Space and typing, never the mouse; after every Tab the
-focused element shows a focus indicator (a computed outline or box-shadow)."""
+focused element shows a focus indicator (a computed outline or box-shadow). The claim
+is drafted before the gathering and submitted once it is over (the test moves the
+gathering into the past on the server's database, as the demo does)."""
 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import uuid
 from datetime import date
 
@@ -21,6 +25,40 @@ from .browser_support import (
     type_date,
     valid_account,
 )
+
+END_GATHERING = """
+import asyncio, sys
+from service.db.tx import atomic
+from service.demo.gatherings import move_into_past
+
+async def main():
+    async with atomic():
+        await move_into_past(int(sys.argv[1]), int(sys.argv[2]))
+
+asyncio.run(main())
+"""
+
+
+def end_gathering(server: Server, gid: str, days: int) -> None:
+    """Let `days` pass: the gathering (with its programme, meals and registrations) is
+    moved that far back on the server's database."""
+    r = subprocess.run(
+        [sys.executable, "-c", END_GATHERING, gid, str(days)],
+        env=server.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stderr
+
+
+def _when(iso: str, lang: str = "nb") -> str:
+    from datetime import datetime
+
+    from service.lib import i18n
+
+    with i18n.use(lang):
+        return i18n.datetime_text(datetime.fromisoformat(iso))
 
 
 def _status(code: str, lang: str = "nb") -> str:
@@ -92,7 +130,19 @@ def test_register_and_claim_with_the_keyboard_alone(new_page, server: Server) ->
     expect(page).to_have_url(re.compile(r"/claims/\d+$"))
     expect(page.locator("main")).to_contain_text(_status("draft"))
     expect(page.locator("main")).to_contain_text("Vennesla–Kristiansand")
+    # Not before the gathering has ended: the page says so instead of offering the button.
+    expect(page.get_by_role("button", name=t("Submit claim"))).to_have_count(0)
+    ends = server.api(COORDINATOR).get(f"/api/v1/gatherings/{gid}").json()["ends_at"]
+    expect(page.locator("main")).to_contain_text(
+        t(
+            "You can save and change the claim now and submit it once the gathering has "
+            "ended (%(ends)s).",
+            ends=_when(ends),
+        )
+    )
 
+    end_gathering(server, gid, 30)
+    page.reload()
     tab_to(page, named(t("Submit claim"), "button"), "the Submit button")
     with page.expect_navigation():
         page.keyboard.press("Space")
