@@ -84,13 +84,15 @@ test-deps:
 	    chromium >/dev/null; }
 	cd tests/js && { [ -d node_modules ] || npm ci --silent --no-audit --no-fund; }
 
+# Each engine's run has a Redis database of its own, so `make test` runs both side by side.
 test-sqlite: install test-deps
-	SAMLING_TEST_DB=sqlite $(BIN)/pytest -q
+	SAMLING_TEST_DB=sqlite SAMLING_TEST_REDIS_URL=redis://127.0.0.1:6379/13 $(BIN)/pytest -q
 
 test-postgres: install test-deps
-	SAMLING_TEST_DB=postgres $(BIN)/pytest -q
+	SAMLING_TEST_DB=postgres SAMLING_TEST_REDIS_URL=redis://127.0.0.1:6379/14 $(BIN)/pytest -q
 
-test: lint types test-sqlite test-postgres
+test: lint types test-deps
+	$(MAKE) --no-print-directory --output-sync=recurse -j2 test-sqlite test-postgres
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .mypy_cache .ruff_cache .pytest_cache node_modules $(VENDOR) $(MO_FILES)
