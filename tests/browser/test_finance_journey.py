@@ -95,8 +95,8 @@ def test_two_finance_officers_attest_approve_and_pay_out_a_claim(new_page, serve
     screenshot(first, "finance-claim", "nb", 1280)
 
     # -- the first officer attests, and may not approve too ---------------------------
-    first.get_by_role("button", name=exactly("Attest")).click()
-    first.wait_for_load_state()
+    with first.expect_navigation():  # the decision posts and comes back to the claim
+        first.get_by_role("button", name=exactly("Attest")).click()
     refusal = first.locator('.ds-alert[data-color="danger"], .ds-error-summary')
     assert refusal.count() == 0, f"attesting was refused: {refusal.all_inner_texts()}"
     expect(first.get_by_role("status")).to_contain_text(t("The claim is attested."))
@@ -114,7 +114,8 @@ def test_two_finance_officers_attest_approve_and_pay_out_a_claim(new_page, serve
     second = new_page("nb")
     sign_in(second, server, new_finance(server, "Sigurd Sist"))
     second.goto(f"/claims/{claim_id}")
-    second.get_by_role("button", name=exactly("Approve")).click()
+    with second.expect_navigation():
+        second.get_by_role("button", name=exactly("Approve")).click()
     second.wait_for_load_state()
     refusal = second.locator('.ds-alert[data-color="danger"], .ds-error-summary')
     assert refusal.count() == 0, f"approving was refused: {refusal.all_inner_texts()}"
