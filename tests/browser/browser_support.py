@@ -363,3 +363,40 @@ def named(text: str, tag: str | None = None) -> Callable[[dict[str, Any]], bool]
 
 def dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, indent=1)
+
+
+def check_at_both_widths(page: Any, name: str, lang: str) -> list[str]:
+    """axe at 1280 px, then again after the window narrows to 360 px (the layout reflows,
+    no reload), where the page must also not scroll sideways; a screenshot at each width.
+    The page is loaded at 1280 px; the answer lists the problems found."""
+    problems = []
+    for width in (1280, 360):
+        if width != 1280:
+            page.set_viewport_size({"width": width, "height": 900})
+            page.evaluate("() => new Promise(r => requestAnimationFrame(() => r(null)))")
+        violations = axe_violations(page)
+        if violations:
+            problems.append(f"{name} at {width} px:\n{describe_violations(violations)}")
+        if width == 360:
+            scroll = page.evaluate("() => document.documentElement.scrollWidth")
+            if scroll > 360:
+                problems.append(f"{name} is {scroll} px wide at 360: {page.evaluate(WIDEST)}")
+        if wants_screenshot(lang):
+            screenshot(page, name, lang, width)
+    return problems
+
+
+# The elements that stick out past the right edge of a phone's screen, for the message.
+WIDEST = """() => {
+  const out = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const r = el.getBoundingClientRect();
+    if (r.right > document.documentElement.clientWidth + 1 && r.width > 0) {
+      const cls = typeof el.className === 'string' && el.className
+        ? '.' + el.className.trim().split(/\\s+/).join('.') : '';
+      out.push(`${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}${cls}`
+        + ` (right ${Math.round(r.right)})`);
+    }
+  }
+  return out.slice(0, 8);
+}"""

@@ -18,11 +18,8 @@ from .browser_support import (
     LANGS,
     LOCALES,
     Server,
-    axe_violations,
-    describe_violations,
+    check_at_both_widths,
     exactly,
-    screenshot,
-    wants_screenshot,
 )
 
 WIDTHS = (1280, 360)
@@ -130,41 +127,11 @@ def test_no_wcag_violations_and_no_sideways_scroll(
         data["link"] = server.login_link(demo["participant"])
     page = context.new_page()
     try:
-        problems = []
         page.set_viewport_size({"width": WIDTHS[0], "height": 900})
         response = page.goto(visit.path(data))
         assert response is not None and response.ok, f"{page.url}: {response and response.status}"
         assert page.locator("html").get_attribute("lang") == lang
-        for width in WIDTHS:  # one load; the layout reflows when the window narrows
-            if width != WIDTHS[0]:
-                page.set_viewport_size({"width": width, "height": 900})
-                page.evaluate("() => new Promise(r => requestAnimationFrame(() => r(null)))")
-            violations = axe_violations(page)
-            if violations:
-                problems.append(f"at {width} px:\n{describe_violations(violations)}")
-            if width == 360:
-                scroll = page.evaluate("() => document.documentElement.scrollWidth")
-                if scroll > 360:
-                    wide = page.evaluate(WIDEST)
-                    problems.append(f"at 360 px the page is {scroll} px wide; widest: {wide}")
-            if wants_screenshot(lang):
-                screenshot(page, visit.name, lang, width)
+        problems = check_at_both_widths(page, visit.name, lang)
         assert not problems, f"{visit.name} ({lang}, {page.url}):\n" + "\n".join(problems)
     finally:
         page.close()
-
-
-# The elements that stick out past the right edge of a phone's screen, for the message.
-WIDEST = """() => {
-  const out = [];
-  for (const el of document.querySelectorAll('body *')) {
-    const r = el.getBoundingClientRect();
-    if (r.right > document.documentElement.clientWidth + 1 && r.width > 0) {
-      const cls = typeof el.className === 'string' && el.className
-        ? '.' + el.className.trim().split(/\\s+/).join('.') : '';
-      out.push(`${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}${cls}`
-        + ` (right ${Math.round(r.right)})`);
-    }
-  }
-  return out.slice(0, 8);
-}"""

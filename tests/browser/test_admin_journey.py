@@ -19,16 +19,13 @@ from .browser_support import (
     FINANCE,
     LANGS,
     Server,
-    axe_violations,
-    describe_violations,
+    check_at_both_widths,
     exactly,
     screenshot,
     sign_in,
     t,
     valid_account,
-    wants_screenshot,
 )
-from .test_accessibility import WIDEST
 
 
 def new_admin(server: Server, lang: str = "nb") -> str:
@@ -133,17 +130,5 @@ def test_the_admin_pages_pass_axe_at_both_widths(new_page, server: Server, lang:
         page.set_viewport_size({"width": 1280, "height": 900})
         response = page.goto(path.format(user=user))
         assert response is not None and response.ok, f"{path}: {response and response.status}"
-        for width in (1280, 360):
-            if width != 1280:
-                page.set_viewport_size({"width": width, "height": 900})
-                page.evaluate("() => new Promise(r => requestAnimationFrame(() => r(null)))")
-            violations = axe_violations(page)
-            if violations:
-                problems.append(f"{path} at {width} px:\n{describe_violations(violations)}")
-            if width == 360:
-                scroll = page.evaluate("() => document.documentElement.scrollWidth")
-                if scroll > 360:
-                    problems.append(f"{path} is {scroll} px wide at 360: {page.evaluate(WIDEST)}")
-            if wants_screenshot(lang):
-                screenshot(page, name, lang, width)
+        problems += check_at_both_widths(page, path, lang)
     assert not problems, "\n".join(problems)

@@ -22,15 +22,14 @@ from .browser_support import (
     OSLO,
     Server,
     axe_violations,
+    check_at_both_widths,
     create_gathering,
     describe_violations,
     exactly,
     screenshot,
     sign_in,
     t,
-    wants_screenshot,
 )
-from .test_accessibility import WIDEST
 
 NETWORK = "agder-rogaland"
 
@@ -243,17 +242,5 @@ def test_the_coordinator_pages_pass_axe_at_both_widths(new_page, server: Server,
         else:
             response = page.goto(go)
             assert response is not None and response.ok, f"{go}: {response and response.status}"
-        for width in (1280, 360):
-            if width != 1280:
-                page.set_viewport_size({"width": width, "height": 900})
-                page.evaluate("() => new Promise(r => requestAnimationFrame(() => r(null)))")
-            violations = axe_violations(page)
-            if violations:
-                problems.append(f"{name} at {width} px:\n{describe_violations(violations)}")
-            if width == 360:
-                scroll = page.evaluate("() => document.documentElement.scrollWidth")
-                if scroll > 360:
-                    problems.append(f"{name} is {scroll} px wide at 360: {page.evaluate(WIDEST)}")
-            if wants_screenshot(lang):
-                screenshot(page, name, lang, width)
+        problems += check_at_both_widths(page, name, lang)
     assert not problems, "\n".join(problems)
