@@ -6,6 +6,7 @@ import asyncio
 import os
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,10 +26,13 @@ def serving(
     samling_bin: Path, port: int | None = None, ready_within: float = 30, **env: str
 ) -> Iterator[str]:
     port = port or free_port()
+    # The server's output goes to a file: a pipe nobody reads fills up after some
+    # hundred requests' access log, and the server then hangs on its next write.
+    log = tempfile.TemporaryFile()
     proc = subprocess.Popen(
         [str(samling_bin), "serve", "--port", str(port)],
         env={**os.environ, **env},
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
@@ -36,7 +40,8 @@ def serving(
         deadline = time.monotonic() + ready_within
         while True:
             if proc.poll() is not None:
-                out = proc.stdout.read().decode() if proc.stdout else ""
+                log.seek(0)
+                out = log.read().decode(errors="replace")
                 raise AssertionError(f"samling serve exited with {proc.returncode}: {out}")
             try:
                 httpx.get(f"{base}/health", timeout=1)
@@ -49,6 +54,7 @@ def serving(
     finally:
         proc.terminate()
         proc.wait(timeout=15)
+        log.close()
 
 
 # Tests that start a process on the shared test database run it from a thread, so this
