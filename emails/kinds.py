@@ -52,6 +52,20 @@ KINDS: dict[str, tuple[str, ...]] = {
     "claim_approved": ("name", "title", "claimed", "approved", "cuts", "url"),
     # To the claimant: `amount` paid to `account` (already masked).
     "claim_paid": ("name", "title", "amount", "account", "url"),
+    # Invitation campaigns (service.campaigns). To a municipality's official address:
+    # the campaign's `letter` (Markdown, rendered and sanitised for the HTML part; plain
+    # in the text part) with `subject`, the personal reply `url` and `reply_by` (a date
+    # written out, may be empty). `name` is the municipality's name.
+    "campaign_letter": ("name", "subject", "letter", "url", "reply_by"),
+    # To a network's coordinators (`name`): `municipality` answered that it wants to
+    # join `network`, naming `contact` (name, e-mail, role in one line); `url` is the
+    # campaign's page.
+    "campaign_reply": ("name", "municipality", "network", "contact", "url"),
+    # To the contact person: the municipality is selected as a member of `network`;
+    # `url` signs them up for their municipality.
+    "campaign_selected": ("name", "municipality", "network", "url"),
+    # To the contact person: the network could not take the municipality in this time.
+    "campaign_declined": ("name", "municipality", "network", "reason"),
 }
 
 # Optional context keys every kind understands.

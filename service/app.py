@@ -27,6 +27,7 @@ from service.accounts.kv import RateLimiter, SessionStore, close_redis_clients
 from service.accounts.middleware import auth_middleware
 from service.admin.controller import AuditController
 from service.calendar.controller import CalendarController, MyCalendarController
+from service.campaigns import controller as campaigns_api
 from service.claims.controller import (
     BudgetController,
     ClaimController,
@@ -35,14 +36,17 @@ from service.claims.controller import (
 )
 from service.db.engine import database_url
 from service.db.tx import engine
+from service.documents import controller as documents_api
 from service.gatherings.controller import GatheringController, RegistrationController
 from service.lib.errors import EXCEPTION_HANDLERS
 from service.lib.logs import queued_logger_factory
 from service.lib.middleware import request_id_middleware
 from service.networks.controller import MunicipalityController, NetworkController
+from service.news import controller as news_api
 from service.ops.controller import health, ready
 from service.outbox.controller import OutboxAdminController
 from service.settings import Settings, SettingsError, load_settings
+from service.statistics import controller as statistics_api
 from service.web.router import for_browsers, static_router, web_router
 from service.web.routes import PAGES
 from service.web.templating import template_config
@@ -117,6 +121,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ClaimController,
             PayoutController,
             BudgetController,
+            *campaigns_api.HANDLERS,
+            *news_api.HANDLERS,
+            *documents_api.HANDLERS,
+            *statistics_api.HANDLERS,
         ],
         dependencies={
             "settings": Provide(lambda: settings, sync_to_thread=False),

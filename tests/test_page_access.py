@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import httpx
 import page_rows_admin
+import page_rows_campaigns
 import page_rows_coordinator
+import page_rows_documents
 import page_rows_finance
+import page_rows_news
+import page_rows_statistics
 import pytest
 from page_matrix import NONE, REVIEWERS, ROLES, Page, everyone, only, signed_in
 
@@ -59,6 +63,8 @@ MATRIX: dict[str, Page] = {
 }
 # The workspaces keep their rows next to each other, one module per area.
 MATRIX |= page_rows_coordinator.ROWS | page_rows_finance.ROWS | page_rows_admin.ROWS
+MATRIX |= page_rows_campaigns.ROWS | page_rows_news.ROWS | page_rows_documents.ROWS
+MATRIX |= page_rows_statistics.ROWS
 
 
 def page_routes(app) -> set[str]:
@@ -107,11 +113,26 @@ async def test_page_access(app, actors, route: str) -> None:
 
 
 NAV = {
-    "anonymous": ["/"],
-    "participant": ["/", "/me", "/claims", "/me/calendar"],
-    "coordinator": ["/", "/me", "/claims", "/me/calendar", "/coordinator", "/review"],
-    "finance": ["/", "/me", "/claims", "/me/calendar", "/review", "/payouts", "/finance"],
-    "admin": ["/", "/me", "/claims", "/me/calendar", "/coordinator", "/admin"],
+    "anonymous": ["/", "/news"],
+    "participant": ["/", "/news", "/me", "/claims", "/me/calendar"],
+    "coordinator": [
+        *("/", "/news", "/me", "/claims", "/me/calendar", "/coordinator", "/review"),
+        "/statistics",
+    ],
+    "finance": [
+        *("/", "/news", "/me", "/claims", "/me/calendar", "/review", "/payouts", "/finance"),
+        "/statistics",
+    ],
+    "admin": [
+        "/",
+        "/news",
+        "/me",
+        "/claims",
+        "/me/calendar",
+        "/coordinator",
+        "/statistics",
+        "/admin",
+    ],
 }
 
 

@@ -42,6 +42,8 @@ class Municipality(Table):
     pending_bank_account_by = Varchar(length=254, null=True, default=None)
     pending_bank_account_at = Timestamptz(null=True, default=None)
     bank_account_changed_at = Timestamptz(null=True, default=None)  # last confirmation
+    official_email = Varchar(length=254, null=True, default=None)  # postmottak@…
+    language = Varchar(length=2, default="nb")  # its written standard: nb, nn (or en)
 
 
 class MunicipalityDomain(Table):
@@ -81,6 +83,10 @@ class NetworkMembership(Table):
     member_since = Date(null=True, default=None)
     withdrawn_at = Date(null=True, default=None)
     updated_at = Timestamptz(default=TimestamptzNow())
+    # who the municipality named when it answered an invitation (service.campaigns)
+    contact_name = Varchar(length=200, null=True, default=None)
+    contact_email = Varchar(length=254, null=True, default=None)
+    contact_role = Varchar(length=200, null=True, default=None)
 
 
 class AuditEvent(Table):
@@ -110,6 +116,8 @@ class User(Table, tablename="samling_user"):
     approved_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     last_login_at = Timestamptz(null=True, default=None)
+    phone = Varchar(length=30, null=True, default=None)
+    listed = Boolean(default=False)  # agreed to be shown in the public coordinator directory
 
 
 class RoleGrant(Table):
@@ -234,6 +242,7 @@ class Gathering(Table):
     sequence = Integer(default=0)
     confirmed_count = Integer(default=0)
     waitlist_count = Integer(default=0)
+    waitlist_peak = Integer(default=0)  # the longest the waiting list has been
     queue_counter = Integer(default=0)
     cancel_reason = Text(null=True, default=None)
     created_by = Varchar(length=254, default="")
@@ -384,15 +393,143 @@ class Receipt(Table):
     uploaded_at = Timestamptz(default=TimestamptzNow())
 
 
+class Campaign(Table):
+    """An invitation campaign: a letter to municipalities' official addresses asking
+    them to join the networks it names (service.campaigns)."""
+
+    id = Serial(primary_key=True)
+    title = Varchar(length=200)
+    status = Varchar(length=10, default="draft")  # draft, sent, closed
+    network_ids = JSON(default="[]")  # the networks it invites to
+    county_ids = JSON(default="[]")  # [] = every municipality
+    reply_by = Date(null=True, default=None)  # reply links expire at the end of this day
+    created_by = Varchar(length=254, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    sent_at = Timestamptz(null=True, default=None)
+    closed_at = Timestamptz(null=True, default=None)
+
+
+class CampaignLetter(Table):
+    """The campaign's letter in one language (Markdown); a recipient gets its own."""
+
+    id = Serial(primary_key=True)
+    campaign = ForeignKey(references=Campaign, null=False)
+    language = Varchar(length=2)
+    subject = Varchar(length=200)
+    body = Text(default="")
+
+
+class CampaignRecipient(Table):
+    """One municipality a campaign went to, its reply link (hashed) and its answer."""
+
+    id = Serial(primary_key=True)
+    campaign = ForeignKey(references=Campaign, null=False)
+    municipality = ForeignKey(references=Municipality, null=False)
+    email = Varchar(length=254)
+    language = Varchar(length=2, default="nb")
+    token_hash = Varchar(length=64, unique=True)
+    outbox_key = Varchar(length=200, default="")  # the letter's outbox idempotency key
+    status = Varchar(length=10, default="sent")  # sent, replied, selected, declined
+    reply = JSON(null=True, default=None)  # wants, network, contact, comment
+    sent_at = Timestamptz(null=True, default=None)
+    replied_at = Timestamptz(null=True, default=None)
+    decided_at = Timestamptz(null=True, default=None)
+    decided_by = Varchar(length=254, null=True, default=None)
+
+
+class Post(Table):
+    """A report (referat) from a gathering, or a network's news post: Markdown, draft
+    until published (service.news)."""
+
+    id = Serial(primary_key=True)
+    network = ForeignKey(references=Network, null=False)
+    gathering = ForeignKey(references=Gathering, null=True, default=None)  # None: news
+    title = Varchar(length=200)
+    summary = Text(default="")
+    body = Text(default="")  # Markdown; shown rendered and sanitised
+    language = Varchar(length=2, default="nb")
+    status = Varchar(length=10, default="draft")  # draft, published
+    author = Varchar(length=254, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    published_at = Timestamptz(null=True, default=None)
+
+
+class PostPhoto(Table):
+    """A photo in a post: resized, re-encoded without EXIF/GPS, with its alt text."""
+
+    id = Serial(primary_key=True)
+    post = ForeignKey(references=Post, null=False)
+    position = Integer(default=0)
+    alt = Text()
+    caption = Text(default="")
+    content_type = Varchar(length=100)
+    width = Integer()
+    height = Integer()
+    size = Integer()
+    body = Bytea()
+    uploaded_by = Varchar(length=254, default="")
+    uploaded_at = Timestamptz(default=TimestamptzNow())
+
+
+class PostAttachment(Table):
+    """A file attached to a post (the gathering's presentations, PDF)."""
+
+    id = Serial(primary_key=True)
+    post = ForeignKey(references=Post, null=False)
+    title = Varchar(length=200, default="")
+    filename = Varchar(length=200)
+    content_type = Varchar(length=100)
+    size = Integer()
+    sha256 = Varchar(length=64)
+    body = Bytea()
+    uploaded_by = Varchar(length=254, default="")
+    uploaded_at = Timestamptz(default=TimestamptzNow())
+
+
+class Document(Table):
+    """A network's document (action plan, minutes, brochure); its versions are kept."""
+
+    id = Serial(primary_key=True)
+    network = ForeignKey(references=Network, null=False)
+    title = Varchar(length=200)
+    kind = Varchar(length=20, default="other")  # action_plan, minutes, brochure, other
+    visibility = Varchar(length=10, default="members")  # public, members
+    created_by = Varchar(length=254, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class DocumentVersion(Table):
+    id = Serial(primary_key=True)
+    document = ForeignKey(references=Document, null=False)
+    number = Integer()  # 1, 2, 3 … per document
+    label = Varchar(length=60, default="")  # the version as the network names it
+    note = Text(default="")
+    filename = Varchar(length=200)
+    content_type = Varchar(length=100)
+    size = Integer()
+    sha256 = Varchar(length=64)
+    body = Bytea()
+    uploaded_by = Varchar(length=254, default="")
+    uploaded_at = Timestamptz(default=TimestamptzNow())
+
+
 __all__ = [
     "ApiToken",
     "AuditEvent",
     "Budget",
     "CalendarToken",
+    "Campaign",
+    "CampaignLetter",
+    "CampaignRecipient",
     "Claim",
     "ClaimEvent",
     "ClaimLine",
     "County",
+    "Document",
+    "DocumentVersion",
     "Gathering",
     "IcsPiece",
     "LoginToken",
@@ -404,6 +541,9 @@ __all__ = [
     "NetworkMembership",
     "OutboxMessage",
     "Payout",
+    "Post",
+    "PostAttachment",
+    "PostPhoto",
     "ProgrammeItem",
     "RateCounter",
     "RateTable",

@@ -29,7 +29,7 @@ from service.networks import membership
 from service.registrations import service as registrations
 from service.registrations.schemas import RegistrationIn, RegistrationOut
 from service.settings import Settings
-from service.web import flash
+from service.web import flash, news_pages
 from service.web.viewer import Viewer
 
 LIVE = ("confirmed", "waitlisted")
@@ -155,6 +155,7 @@ async def gathering_context(
     window = registration_window(g)
     started = parse_when(g.starts_at, "starts_at") <= now()
     return {
+        **await news_pages.gathering_section(viewer, g),
         "viewer": viewer,
         "notice": notice,
         "error": error,

@@ -10,6 +10,7 @@ from litestar.response import Template
 
 from service.networks import service as networks
 from service.settings import Settings
+from service.web import document_pages, news_pages
 from service.web.gathering_pages import upcoming_and_past
 from service.web.subscribe import subscribe_links
 from service.web.viewer import Viewer
@@ -25,6 +26,8 @@ async def network_page(
     return Template(
         "networks/detail.html",
         context={
+            **await news_pages.network_section(viewer, network),
+            **await document_pages.network_section(viewer, network),
             "viewer": viewer,
             "notice": "",
             "network": network,

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from service.web import admin_pages, coordinator_pages, finance_pages
+from service.web import (
+    admin_pages,
+    campaign_pages,
+    coordinator_pages,
+    directory_pages,
+    document_pages,
+    finance_pages,
+    news_pages,
+    statistics_pages,
+)
 from service.web.auth_pages import (
     demo_sign_in,
     login_link_page,
@@ -75,3 +84,11 @@ PAGES: list[Any] = [
 ]
 # The workspaces: each module keeps its own list of routes.
 PAGES += coordinator_pages.PAGES + finance_pages.PAGES + admin_pages.PAGES
+# The programme around the gatherings.
+PAGES += (
+    campaign_pages.PAGES
+    + news_pages.PAGES
+    + document_pages.PAGES
+    + directory_pages.PAGES
+    + statistics_pages.PAGES
+)

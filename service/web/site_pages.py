@@ -18,6 +18,7 @@ from service.lib import i18n
 from service.networks import service as networks
 from service.networks.schemas import NetworkOut
 from service.settings import Settings
+from service.web import news_pages
 from service.web.gathering_pages import upcoming_and_past
 from service.web.viewer import LANG_COOKIE, Viewer, local_path
 
@@ -61,6 +62,7 @@ async def home(
     return Template(
         "home.html",
         context={
+            **await news_pages.home_section(viewer),
             "viewer": viewer,
             "notice": "",
             "networks": all_networks,

@@ -108,7 +108,7 @@ class Viewer:
 
     def nav(self) -> list[NavItem]:
         _ = i18n.gettext
-        items = [NavItem("/", _("Gatherings"))]
+        items = [NavItem("/", _("Gatherings")), NavItem("/news", _("News"))]
         if self.user is None:
             return items
         items += [
@@ -123,6 +123,8 @@ class Viewer:
         if self.is_finance:
             items.append(NavItem("/payouts", _("Payouts")))
             items.append(NavItem("/finance", _("Budgets and rates")))
+        if self.is_coordinator or self.is_finance:  # coordinators see their networks'
+            items.append(NavItem("/statistics", _("Statistics")))
         if self.is_admin:
             items.append(NavItem("/admin", _("Administration")))
         return items

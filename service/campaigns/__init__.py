@@ -1,0 +1,2 @@
+"""Invitation campaigns: letters to municipalities' official addresses, reply links, and
+selecting members from the replies."""

@@ -1,0 +1,7 @@
+"""The /api/v1 routes of service.documents (HANDLERS is mounted by service.app)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+HANDLERS: list[Any] = []
