@@ -183,6 +183,51 @@ MATRIX: dict[str, Case] = {
     "POST /api/v1/admin/outbox/{outbox_id}/retry": Case(
         "/api/v1/admin/outbox/999999/retry", only({"admin": 404})
     ),
+    # Reports and news (service.news): {post_*} are posts of agder-rogaland made by
+    # `_news_places`; drafts are invisible (404) to all but its editors, and the roles run
+    # in order (the coordinator acts first; the admin then finds it done: 409, or gone).
+    "GET /api/v1/posts": Case("/api/v1/posts?network=agder-rogaland&limit=5", everyone(200)),
+    "POST /api/v1/posts": Case(
+        "/api/v1/posts",
+        only({"coordinator": 201, "admin": 201}),
+        lambda: {"network": "agder-rogaland", "title": "Matrisenytt", "body": "Tekst"},
+    ),
+    "GET /api/v1/posts/{post_id}": Case(
+        "/api/v1/posts/{post_draft}", {**everyone(404), "coordinator": 200, "admin": 200}
+    ),
+    "PATCH /api/v1/posts/{post_id}": Case(
+        "/api/v1/posts/{post_draft}",
+        only({"coordinator": 200, "admin": 200}, others=404),
+        lambda: {"summary": "Endret"},
+    ),
+    "DELETE /api/v1/posts/{post_id}": Case(
+        "/api/v1/posts/{post_to_delete}", only({"coordinator": 204}, others=404)
+    ),
+    "POST /api/v1/posts/{post_id}/publish": Case(
+        "/api/v1/posts/{post_to_publish}/publish",
+        # published by the coordinator, it is seen (403) by the next ones
+        only({"participant": 404, "coordinator": 200, "admin": 409}),
+    ),
+    "POST /api/v1/posts/{post_id}/unpublish": Case(
+        "/api/v1/posts/{post_published}/unpublish",
+        # a draft again once the coordinator has unpublished it: unseen (404) by the next
+        only({"participant": 403, "coordinator": 200, "admin": 409}, others=404),
+    ),
+    "POST /api/v1/posts/{post_id}/photos": Case(
+        "/api/v1/posts/{post_draft}/photos", only({"coordinator": 422, "admin": 422}, others=404)
+    ),
+    "DELETE /api/v1/posts/{post_id}/photos/{photo_id}": Case(
+        "/api/v1/posts/{post_draft}/photos/999999", only({}, others=404)
+    ),
+    "POST /api/v1/posts/{post_id}/attachments": Case(
+        "/api/v1/posts/{post_draft}/attachments",
+        only({"coordinator": 422, "admin": 422}, others=404),
+    ),
+    "DELETE /api/v1/posts/{post_id}/attachments/{attachment_id}": Case(
+        "/api/v1/posts/{post_draft}/attachments/999999", only({}, others=404)
+    ),
+    "GET /news.atom": Case("/news.atom", everyone(200)),
+    "GET /networks/{slug}/news.atom": Case("/networks/vest/news.atom", everyone(200)),
     "GET /calendar/all.ics": Case("/calendar/all.ics", everyone(200)),
     "GET /calendar/networks/{name}": Case("/calendar/networks/vest.ics", everyone(200)),
     "GET /calendar/gatherings/{name}": Case(
@@ -311,6 +356,30 @@ async def places(actors) -> dict[str, str]:
         **await _claims(actors),
         "pending_to_confirm": await _pending_account(),
         "pending_to_discard": await _pending_account(),
+        **await _news_places(actors),
+    }
+
+
+async def _news_places(actors: Any) -> dict[str, str]:
+    """Posts of agder-rogaland for the news rows: drafts, and one published."""
+    from service.news import posts
+
+    coordinator = await _user(actors["coordinator"])
+
+    async def draft() -> str:
+        return (
+            await posts.create(
+                coordinator, "http://t", "Matrise", network="agder-rogaland", body="Tekst"
+            )
+        ).id
+
+    published = await draft()
+    await posts.publish(coordinator, published, "http://t")
+    return {
+        "post_draft": await draft(),
+        "post_to_delete": await draft(),
+        "post_to_publish": await draft(),
+        "post_published": published,
     }
 
 

@@ -26,7 +26,13 @@ from service.lib.clock import now, parse_when
 from service.networks import service as networks
 from service.networks.schemas import NetworkDetail
 from service.settings import Settings
-from service.web import flash, gathering_editor_pages, member_pages, registration_pages
+from service.web import (
+    flash,
+    gathering_editor_pages,
+    member_pages,
+    news_pages,
+    registration_pages,
+)
 from service.web.coordinator_view import coordinator, my_networks
 from service.web.gathering_pages import upcoming_and_past
 from service.web.subscribe import SubscribeLinks, subscribe_links
@@ -130,6 +136,7 @@ async def dashboard(
             "drafts": [g for g in mine if g.status == "draft"]
             + [g for g in past if g.network in slugs and g.status == "draft"],
             "held": held[:10],
+            **await news_pages.dashboard_section(user, past),
             "claims": await _claims_to_attest(viewer),
             "attests": bool(user.coordinated_networks),
             "requests": [

@@ -52,6 +52,16 @@ MESSAGES = {
     "member-added": N_("The municipality is a member of the network."),
     "member-withdrawn": N_("The municipality is no longer a member of the network."),
     "signup-approved": N_("The account is approved. The person is told by mail."),
+    # reports and news (service.web.news_pages)
+    "post-created": N_("The draft is saved. Add photos and attachments, then publish it."),
+    "post-saved": N_("The post is saved."),
+    "post-published": N_("The post is published."),
+    "post-unpublished": N_("The post is a draft again; only the network's coordinators see it."),
+    "post-deleted": N_("The draft is deleted."),
+    "photo-added": N_("The photo is added."),
+    "photo-removed": N_("The photo is removed."),
+    "attachment-added": N_("The attachment is added."),
+    "attachment-removed": N_("The attachment is removed."),
 }
 
 
