@@ -16,6 +16,7 @@ from litestar.params import Body, FromPath, JSONBody, QueryParameter
 
 from service.accounts.controller import me_of
 from service.accounts.guards import current_user, signed_in
+from service.lib import i18n
 from service.networks import service as networks
 from service.news import feeds, photos, posts
 from service.news.schemas import AttachmentOut, PhotoOut, PostIn, PostOut, PostPatch
@@ -233,7 +234,9 @@ class NewsFeedController(Controller):
     async def all_news(
         self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]
     ) -> Response[bytes]:
-        feed = await feeds.build(settings.base_url, None, "Samling – nyheter og referater")
+        with i18n.use("nb"):  # the feeds speak the programme's language
+            title = "Samling – " + i18n.gettext("News and reports")
+        feed = await feeds.build(settings.base_url, None, title)
         return feed_response(request, feed)
 
     @route(

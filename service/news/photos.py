@@ -41,36 +41,34 @@ def sniff(body: bytes) -> str | None:
     return None
 
 
-def _refuse(detail: str, field: str) -> Invalid:
-    return Invalid(detail, field=field)
-
-
 def process(body: bytes | None, field: str = "file") -> Photo:
     """The photo, cleaned and resized; Invalid (on `field`) for anything else."""
     if body is None:
-        raise _refuse("Send the photo as the multipart field `file`", field)
+        raise Invalid("Send the photo as the multipart field `file`", field=field)
     if not body:
-        raise _refuse("The file is empty", field)
+        raise Invalid("The file is empty", field=field)
     if len(body) > MAX_BYTES:
-        raise _refuse("A photo may be at most 20 MB", field)
+        raise Invalid("A photo may be at most 20 MB", field=field)
     kind = sniff(body)
     if kind is None:
-        raise _refuse("A photo must be a JPEG, PNG or HEIC file", field)
+        raise Invalid("A photo must be a JPEG, PNG or HEIC file", field=field)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             opened = Image.open(io.BytesIO(body))
             width, height = opened.size
             if width * height > MAX_PIXELS or width > 30000 or height > 30000:
-                raise _refuse("The photo is too large to open (at most 60 megapixels)", field)
+                raise Invalid("The photo is too large to open (at most 60 megapixels)", field=field)
             opened.load()
             image: Image.Image = ImageOps.exif_transpose(opened) or opened
     except Invalid:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise _refuse("The photo is too large to open (at most 60 megapixels)", field) from exc
+        raise Invalid(
+            "The photo is too large to open (at most 60 megapixels)", field=field
+        ) from exc
     except Exception as exc:  # Pillow's many ways of saying "not an image I can read"
-        raise _refuse("The file could not be read as a photo", field) from exc
+        raise Invalid("The file could not be read as a photo", field=field) from exc
     keep_png = kind == "png" and _has_alpha(image)
     if keep_png:
         image = image.convert("RGBA")

@@ -61,7 +61,7 @@ def clean_fields(title: str, summary: str, body: str, language: str) -> Fields:
     if len(body) > MAX_BODY:
         raise Invalid("The text may be at most 50,000 characters", field="body")
     if language not in LANGUAGES:
-        raise Invalid("Choose bokmål, nynorsk or English", field="language")
+        raise Invalid("Choose the language: nb, nn or en", field="language")
     return Fields(title, summary, body, language)
 
 

@@ -282,7 +282,7 @@ def _apply_error(form: PostForm, exc: DomainError, fields: tuple[str, ...]) -> N
 
 
 def _languages() -> list[tuple[str, str]]:
-    return [("nb", "Bokmål"), ("nn", "Nynorsk"), ("en", "English")]
+    return list(i18n.NAMES.items())
 
 
 async def _new_context(
