@@ -260,7 +260,12 @@ async def _join_queue(gid: int) -> tuple[int, int]:
     )
     if not rows:
         raise Conflict("This gathering was just closed for registration")
-    return int(rows[0]["queue_counter"]), int(rows[0]["waitlist_count"])
+    length = int(rows[0]["waitlist_count"])
+    # the longest the list has been (the statistics' waiting-list peak); same row lock
+    await Gathering.update({Gathering.waitlist_peak: length}).where(
+        (Gathering.id == gid) & (Gathering.waitlist_peak < length)
+    )
+    return int(rows[0]["queue_counter"]), length
 
 
 # --- writing --------------------------------------------------------------------------
