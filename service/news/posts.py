@@ -330,6 +330,8 @@ async def create(
                 language=fields.language,
                 status="draft",
                 author=user.email,
+                created_at=now(),
+                updated_at=now(),
             )
         )
         pid = rows[0]["id"]
