@@ -118,13 +118,16 @@ class MeController(Controller):
 
     @get("/", summary="Who am I")
     async def me(self, request: Request[Any, Any, Any]) -> MeOut:
-        return MeOut(**service.user_json(me_of(request)))
+        user = me_of(request)
+        return MeOut(**service.user_json(user), **await service.contact_of(user.id))
 
-    @patch("/", summary="Change my name or language")
+    @patch("/", summary="Change my name, language, phone or directory listing")
     async def update_me(self, request: Request[Any, Any, Any], data: JSONBody[MePatch]) -> MeOut:
         user = me_of(request)
-        fresh = await service.update_profile(user, name=data.name, language=data.language)
-        return MeOut(**service.user_json(fresh))
+        fresh = await service.update_profile(
+            user, name=data.name, language=data.language, phone=data.phone, listed=data.listed
+        )
+        return MeOut(**service.user_json(fresh), **await service.contact_of(fresh.id))
 
     @post("/tokens", summary="Create an API token (shown once)")
     async def create_token(

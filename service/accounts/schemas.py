@@ -32,11 +32,15 @@ class MeOut(msgspec.Struct):
     municipality: str | None
     language: str
     roles: list[str]
+    phone: str | None = None  # +47XXXXXXXX
+    listed: bool = False  # shown in the public coordinator directory (coordinators)
 
 
 class MePatch(msgspec.Struct, forbid_unknown_fields=True):
     name: Name | None = None
     language: Literal["nb", "nn", "en"] | None = None
+    phone: Annotated[str, msgspec.Meta(max_length=30)] | None = None  # "" clears it
+    listed: bool | None = None
 
 
 class TokenIn(msgspec.Struct, forbid_unknown_fields=True):

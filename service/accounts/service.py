@@ -161,12 +161,45 @@ async def load_user(user_id: int) -> CurrentUser | None:
     )
 
 
+PHONE_RE = re.compile(r"^(?:\+47|0047)?([2-9]\d{7})$")
+
+
+def normalise_phone(value: str) -> str | None:
+    """A Norwegian number (8 digits, +47 or 0047 optional, spaces, dots and dashes
+    allowed) as +47XXXXXXXX; "" clears it (None). Invalid on the `phone` field."""
+    compact = re.sub(r"[\s.\-()]", "", value)
+    if not compact:
+        return None
+    match = PHONE_RE.match(compact)
+    if match is None:
+        raise Invalid(
+            "Write a Norwegian phone number: 8 digits, +47 in front if you like", field="phone"
+        )
+    return "+47" + match.group(1)
+
+
+async def contact_of(user_id: int) -> dict[str, Any]:
+    """{"phone": …, "listed": …}: the directory fields of a user."""
+    row = await User.select(User.phone, User.listed).where(User.id == user_id).first()
+    return {"phone": row["phone"], "listed": bool(row["listed"])} if row else {}
+
+
 async def update_profile(
-    user: CurrentUser, *, name: str | None = None, language: str | None = None
+    user: CurrentUser,
+    *,
+    name: str | None = None,
+    language: str | None = None,
+    phone: str | None = None,
+    listed: bool | None = None,
 ) -> CurrentUser:
-    """Change one's own name or language (one transaction, audited); returns the fresh user."""
+    """Change one's own name, language, phone ("" clears it) or consent to be listed in
+    the public coordinator directory (one transaction, audited); returns the fresh user."""
     changes: dict[Any, Any] = {}
-    after: dict[str, str] = {}
+    after: dict[str, Any] = {}
+    if phone is not None:
+        changes[User.phone] = after["phone"] = normalise_phone(phone)
+    if listed is not None:
+        changes[User.listed] = after["listed"] = listed
     if name is not None:
         if not name.strip():
             raise Invalid("name must not be blank", field="name")

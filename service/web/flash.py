@@ -62,6 +62,10 @@ MESSAGES = {
     "photo-removed": N_("The photo is removed."),
     "attachment-added": N_("The attachment is added."),
     "attachment-removed": N_("The attachment is removed."),
+    # network documents (service.web.document_pages)
+    "document-added": N_("The document is added."),
+    "version-added": N_("The new version is uploaded. It is now the current one."),
+    "document-saved": N_("The document is saved."),
 }
 
 

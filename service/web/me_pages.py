@@ -21,6 +21,7 @@ from service.accounts import service as accounts
 from service.calendar import personal
 from service.claims import claims
 from service.claims.schemas import ClaimOut
+from service.documents.directory import phone_text
 from service.lib import i18n, labels
 from service.lib.clock import now, parse_when
 from service.lib.errors import DomainError, NotFound
@@ -52,6 +53,8 @@ class ProfileForm:
     name: str
     language: str
     errors: dict[str, str] = field(default_factory=dict)
+    phone: str = ""  # a coordinator's phone and directory consent (service.documents)
+    listed: bool = False
 
 
 def _past_text(r: RegistrationOut) -> str:
@@ -105,11 +108,23 @@ async def _me_page(
             "notice": notice,
             "groups": await _groups(viewer),
             "claims": await _claims(viewer),
-            "form": form or ProfileForm(viewer.user.name, viewer.user.language or i18n.current()),
+            "form": form or await _profile_form(viewer),
+            "contact_fields": bool(viewer.user.coordinated_networks),
             "languages_list": list(i18n.NAMES.items()),
         },
         status_code=status,
         cookies=cookies or [],
+    )
+
+
+async def _profile_form(viewer: Viewer) -> ProfileForm:
+    assert viewer.user is not None
+    contact = await accounts.contact_of(viewer.user.id)
+    return ProfileForm(
+        viewer.user.name,
+        viewer.user.language or i18n.current(),
+        phone=phone_text(contact.get("phone")),
+        listed=bool(contact.get("listed")),
     )
 
 
@@ -131,6 +146,8 @@ async def save_profile(
     assert viewer.user is not None
     data = await request.form()
     form = ProfileForm(str(data.get("name", "")).strip(), str(data.get("language", "")))
+    contact = data.get("contact") == "1"  # the phone and consent fields were on the form
+    form.phone, form.listed = str(data.get("phone", "")).strip(), data.get("listed") == "1"
     if not form.name:
         form.errors["name"] = i18n.gettext("Please write your name.")
     elif len(form.name) > 200:
@@ -139,7 +156,13 @@ async def save_profile(
         form.errors["language"] = i18n.gettext("Choose one of the languages.")
     if not form.errors:
         try:
-            await accounts.update_profile(viewer.user, name=form.name, language=form.language)
+            await accounts.update_profile(
+                viewer.user,
+                name=form.name,
+                language=form.language,
+                phone=form.phone if contact else None,
+                listed=form.listed if contact else None,
+            )
         except DomainError as exc:
             form.errors[exc.field or "name"] = exc.message()
     if form.errors:
