@@ -315,6 +315,28 @@ MATRIX: dict[str, Case] = {
         lambda: {"gathering": "{published}", "lines": [{"kind": "night_allowance", "nights": 1}]},
     ),
     "POST /api/v1/me/calendar/reset": Case("/api/v1/me/calendar/reset", signed_in(200)),
+    # --- network documents and the coordinator directory (tests/test_documents.py walks
+    # real documents: members-only ones are 404 to who may not see them) ---
+    "GET /api/v1/networks/{slug}/documents": Case(
+        "/api/v1/networks/agder-rogaland/documents", everyone(200)
+    ),
+    "POST /api/v1/networks/{slug}/documents": Case(  # no title, no file: refused, 422
+        "/api/v1/networks/agder-rogaland/documents",
+        only({"coordinator": 422, "admin": 422}),
+        lambda: {},
+    ),
+    "GET /api/v1/documents/{doc_id}": Case("/api/v1/documents/999999", everyone(404)),
+    "PATCH /api/v1/documents/{doc_id}": Case(
+        "/api/v1/documents/999999", signed_in(404), lambda: {"title": "Ny tittel"}
+    ),
+    "POST /api/v1/documents/{doc_id}/versions": Case(
+        "/api/v1/documents/999999/versions", signed_in(404), lambda: {}
+    ),
+    "GET /api/v1/documents/{doc_id}/file": Case("/api/v1/documents/999999/file", everyone(404)),
+    "GET /api/v1/documents/{doc_id}/versions/{number}/file": Case(
+        "/api/v1/documents/999999/versions/1/file", everyone(404)
+    ),
+    "GET /api/v1/directory": Case("/api/v1/directory", everyone(200)),
 }
 
 
