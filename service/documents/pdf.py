@@ -21,10 +21,10 @@ def _lines(title: str, paragraphs: list[str]) -> list[tuple[str, str]]:
         if p.startswith("# "):
             out += [("F1", ""), ("F2", p[2:])]
         elif p.startswith("- "):
-            wrapped = textwrap.wrap(p[2:], 84) or [""]
+            wrapped = textwrap.wrap(p[2:], 80) or [""]
             out += [("F1", "• " + wrapped[0])] + [("F1", "   " + w) for w in wrapped[1:]]
         else:
-            out += [("F1", w) for w in textwrap.wrap(p, 88)] + [("F1", "")]
+            out += [("F1", w) for w in textwrap.wrap(p, 84)] + [("F1", "")]
     return out
 
 
