@@ -100,6 +100,9 @@ def environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    from service.campaigns.render import letter_html
+
+    env.filters["letter_markdown"] = letter_html  # campaign letters: Markdown, sanitised
     return install_jinja(env)
 
 

@@ -92,6 +92,7 @@ class MunicipalityController(Controller):
             detail.bank_account = None  # payment details are for finance and admins
             detail.pending_bank_account = None
             detail.bank_account_changed_at = None
+            detail.official_email = None  # letters' address: admin and finance
         return detail
 
     @patch(
@@ -108,13 +109,23 @@ class MunicipalityController(Controller):
         user = me_of(request)
         if data.name is not None and not user.is_admin:
             raise Forbidden("Only administrators may rename a municipality", field="name")
+        if (data.official_email is not None or data.language is not None) and not user.is_admin:
+            raise Forbidden("Only administrators may do this", field="official_email")
+        if data.official_email:
+            membership.official_email(data.official_email)  # refused before anything changes
         async with atomic():  # the name and the rest: one change
             if data.name is not None:
                 await admin.rename_municipality(user, number, data.name)
+            if data.official_email is not None or data.language is not None:
+                await membership.set_official_address(
+                    user, number, data.official_email, data.language
+                )
             if data.bank_account is None and data.email_domains is None:
                 return await service.municipality_detail(number)
             return await membership.update_municipality(
-                user, number, msgspec.structs.replace(data, name=None)
+                user,
+                number,
+                msgspec.structs.replace(data, name=None, official_email=None, language=None),
             )
 
     @post(

@@ -207,3 +207,176 @@ async def update_municipality(
                     after={"email_domains": after.email_domains},
                 )
         return await municipality_detail(number)
+
+
+# --- the official address, and interest named in a campaign reply (service.campaigns) ---
+
+LANGUAGES = ("nb", "nn")
+
+
+def official_email(value: str) -> str:
+    """A municipality's official address (postmottak@…), lower-cased; '' clears it."""
+    from service.accounts.service import normalize_email
+
+    text = value.strip()
+    if not text:
+        return ""
+    try:
+        return normalize_email(text)
+    except Invalid:
+        raise Invalid(
+            "{email!r} is not an e-mail address", field="official_email", params={"email": text}
+        ) from None
+
+
+async def set_official_address(
+    user: CurrentUser, number: str, email: str | None, language: str | None
+) -> MunicipalityDetail:
+    """Set where invitation letters go and the written standard they are in (admins)."""
+    if not user.is_admin:
+        raise Forbidden("Only administrators may do this", field="official_email")
+    values: dict[Any, Any] = {}
+    if email is not None:
+        values[Municipality.official_email] = official_email(email) or None
+    if language is not None:
+        if language not in LANGUAGES:
+            raise Invalid(
+                "{language!r} is not a written standard (nb or nn)",
+                field="language",
+                params={"language": language},
+            )
+        values[Municipality.language] = language
+    async with atomic():
+        muni = await _municipality(number)
+        changed = {c: v for c, v in values.items() if muni[c._meta.name] != v}
+        if changed:
+            await Municipality.update(
+                {**changed, Municipality.updated_at: datetime.now(UTC)}
+            ).where(Municipality.id == muni["id"])
+            await record(
+                user.email,
+                "municipality.update",
+                "municipality",
+                number,
+                before={c._meta.name: muni[c._meta.name] for c in changed},
+                after={c._meta.name: v for c, v in changed.items()},
+            )
+        return await municipality_detail(number)
+
+
+async def _key(network_id: int, municipality_id: int) -> str:
+    """The audit object id memberships use elsewhere: '<network slug>/<municipality number>'."""
+    net = await Network.select(Network.slug).where(Network.id == network_id).first()
+    muni = (
+        await Municipality.select(Municipality.number)
+        .where(Municipality.id == municipality_id)
+        .first()
+    )
+    return f"{net['slug'] if net else network_id}/{muni['number'] if muni else municipality_id}"
+
+
+async def record_interest(
+    actor: str, network_id: int, municipality_id: int, contact: dict[str, str]
+) -> str:
+    """The municipality said it wants to join (a campaign reply): `interested` with the
+    contact person it named. A member stays a member (its contact is updated). Call
+    inside atomic(); returns the membership's status afterwards."""
+    await lock_network(network_id)
+    current = await _membership(network_id, municipality_id)
+    now = datetime.now(UTC)
+    values: dict[Any, Any] = {
+        NetworkMembership.contact_name: contact["name"],
+        NetworkMembership.contact_email: contact["email"],
+        NetworkMembership.contact_role: contact["role"],
+        NetworkMembership.updated_at: now,
+    }
+    status = "member" if current is not None and current["status"] == "member" else "interested"
+    if status == "interested" and (current is None or current["status"] != "interested"):
+        values[NetworkMembership.status] = "interested"
+        values[NetworkMembership.interested_at] = now
+    if current is None:
+        await NetworkMembership.insert(
+            NetworkMembership(
+                network=network_id,
+                municipality=municipality_id,
+                **{col._meta.name: v for col, v in values.items()},
+            )
+        )
+    else:
+        await NetworkMembership.update(values).where(NetworkMembership.id == current["id"])
+    before = (
+        None
+        if current is None
+        else {
+            "status": current["status"],
+            "contact_email": current["contact_email"],
+        }
+    )
+    after = {"status": status, "contact_email": contact["email"]}
+    if before != after:
+        await record(
+            actor,
+            "membership.interest",
+            "network_membership",
+            await _key(network_id, municipality_id),
+            before=before,
+            after=after,
+        )
+    return status
+
+
+async def withdraw_interest(actor: str, network_id: int, municipality_id: int) -> str | None:
+    """An `interested` membership is withdrawn (the reply was declined or changed to
+    no); a member is never downgraded. Call inside atomic(); returns the status."""
+    await lock_network(network_id)
+    current = await _membership(network_id, municipality_id)
+    if current is None or current["status"] != "interested":
+        return None if current is None else str(current["status"])
+    await NetworkMembership.update(
+        {
+            NetworkMembership.status: "withdrawn",
+            NetworkMembership.withdrawn_at: date.today(),
+            NetworkMembership.updated_at: datetime.now(UTC),
+        }
+    ).where(NetworkMembership.id == current["id"])
+    await record(
+        actor,
+        "membership.withdraw",
+        "network_membership",
+        await _key(network_id, municipality_id),
+        before={"status": "interested"},
+        after={"status": "withdrawn"},
+    )
+    return "withdrawn"
+
+
+async def make_member(actor: str, network_id: int, municipality_id: int) -> None:
+    """interested (or anything) → member, from today. Call inside atomic()."""
+    await lock_network(network_id)
+    current = await _membership(network_id, municipality_id)
+    if current is not None and current["status"] == "member":
+        return
+    values: dict[Any, Any] = {
+        NetworkMembership.status: "member",
+        NetworkMembership.member_since: date.today(),
+        NetworkMembership.withdrawn_at: None,
+        NetworkMembership.updated_at: datetime.now(UTC),
+    }
+    if current is None:
+        await NetworkMembership.insert(
+            NetworkMembership(
+                network=network_id,
+                municipality=municipality_id,
+                **{col._meta.name: v for col, v in values.items()},
+            )
+        )
+    else:
+        await NetworkMembership.update(values).where(NetworkMembership.id == current["id"])
+    await record(
+        actor,
+        "membership.set",
+        "network_membership",
+        await _key(network_id, municipality_id),
+        before=_snapshot(current),
+        after={"status": "member"},
+    )

@@ -54,6 +54,9 @@ class MunicipalityPatch(msgspec.Struct, forbid_unknown_fields=True):
     bank_account: Annotated[str, msgspec.Meta(max_length=20)] | None = None
     email_domains: list[Annotated[str, msgspec.Meta(max_length=253)]] | None = None
     name: Annotated[str, msgspec.Meta(max_length=150)] | None = None  # admins only
+    # where invitation letters go, and in which written standard (admins only)
+    official_email: Annotated[str, msgspec.Meta(max_length=254)] | None = None
+    language: Literal["nb", "nn"] | None = None
 
 
 class NetworkPatch(msgspec.Struct, forbid_unknown_fields=True):
@@ -74,6 +77,8 @@ class MunicipalityDetail(MunicipalityOut):
     email_domains: list[str] = msgspec.field(default_factory=list)
     pending_bank_account: PendingAccountOut | None = None
     bank_account_changed_at: str | None = None  # when the account was last confirmed
+    official_email: str | None = None  # postmottak@…: invitation letters (admin, finance)
+    language: str = "nb"  # the municipality's written standard: nb or nn
 
 
 class ConfirmAccountIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -192,6 +192,8 @@ async def municipality_detail(number: str) -> MunicipalityDetail:
             Municipality.pending_bank_account,
             Municipality.pending_bank_account_by,
             Municipality.pending_bank_account_at,
+            Municipality.official_email,
+            Municipality.language,
             Municipality.county.number,
             Municipality.county.name,
         )
@@ -222,6 +224,8 @@ async def municipality_detail(number: str) -> MunicipalityDetail:
         email_domains=[d["domain"] for d in domains],
         pending_bank_account=pending,
         bank_account_changed_at=oslo_iso(row["bank_account_changed_at"]),
+        official_email=row["official_email"],
+        language=row["language"] or "nb",
     )
 
 

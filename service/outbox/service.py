@@ -163,7 +163,7 @@ async def _finish(outbox_id: int, attempt: int, values: dict[Any, Any]) -> bool:
     return bool(rows)
 
 
-SECRET_LINK_KINDS = ("login_link", "signup_confirm")
+SECRET_LINK_KINDS = ("login_link", "signup_confirm", "campaign_letter")
 
 
 async def mark_sent(outbox_id: int, attempt: int) -> bool:

@@ -186,6 +186,8 @@ async def _municipality_template(
                 "name": m.name,
                 "email_domains": "\n".join(m.email_domains),
                 "bank_account": "",
+                "official_email": m.official_email or "",
+                "language": m.language,
                 **(values or {}),
             },
             "errors": errors or {},
@@ -211,8 +213,14 @@ DONE = {
     "propose": "account-proposed",
     "confirm": "account-confirmed",
     "discard": "account-discarded",
+    "official": "saved",
 }
-FIELD = {"name": "name", "domains": "email_domains", "propose": "bank_account"}
+FIELD = {
+    "name": "name",
+    "domains": "email_domains",
+    "propose": "bank_account",
+    "official": "official_email",
+}
 
 
 @post("/admin/municipalities/{number:str}", status_code=303)
@@ -226,12 +234,14 @@ async def change_municipality(
     await networks.municipality_detail(number)  # 404 for an unknown number
     form = await request.form()
     action = str(form.get("action", ""))
-    if action in ("name", "domains") and not user.is_admin:
+    if action in ("name", "domains", "official") and not user.is_admin:
         raise PermissionDeniedException()
     values = {
         "name": str(form.get("name", ""))[:300],
         "email_domains": str(form.get("email_domains", ""))[:5000],
         "bank_account": str(form.get("bank_account", ""))[:40],
+        "official_email": str(form.get("official_email", ""))[:300],
+        "language": str(form.get("language", ""))[:5],
     }
     try:
         if action == "name":
@@ -240,6 +250,10 @@ async def change_municipality(
             domains = [d for d in values["email_domains"].replace(",", " ").split() if d]
             await membership.update_municipality(
                 user, number, MunicipalityPatch(email_domains=domains[:50])
+            )
+        elif action == "official":
+            await membership.set_official_address(
+                user, number, values["official_email"], values["language"] or None
             )
         elif action == "propose":
             await networks.propose_bank_account(user, number, values["bank_account"])
@@ -261,8 +275,8 @@ async def change_municipality(
         return await _municipality_template(
             signed_in_viewer,
             number,
-            values={k: v for k, v in values.items() if k == field},
-            errors={field: exc.message()},
+            values={k: v for k, v in values.items() if k == field or action == "official"},
+            errors={exc.field if action == "official" and exc.field else field: exc.message()},
             status_code=exc.status_code,
         )
     anchor = "#account-heading" if action in ("propose", "confirm", "discard") else ""

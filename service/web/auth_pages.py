@@ -312,8 +312,11 @@ async def _signup_form(
 
 
 @get("/signup")
-async def signup_page(viewer: NamedDependency[Viewer]) -> Template:
-    return await _signup_form(viewer)
+async def signup_page(request: Request[Any, Any, Any], viewer: NamedDependency[Viewer]) -> Template:
+    # prefilled from a link (a campaign's selection mail: municipality, name, e-mail)
+    q = request.query_params
+    values = {k: str(q.get(k) or "").strip()[:254] for k in ("name", "email", "municipality")}
+    return await _signup_form(viewer, values=values)
 
 
 @post("/signup", status_code=200)
