@@ -268,6 +268,8 @@ async def test_draft_hidden_then_published_everywhere(client, actors, app):
     for path in ("/", "/news", "/networks/agder-rogaland", f"/gatherings/{gid}"):
         assert title not in seen(await client.get(path))
     assert (await client.get(f"/api/v1/posts/{pid}", headers=coord)).status_code == 200
+    own = await client.get(f"/news/{pid}/photos/{photo['id']}", headers=coord)
+    assert own.status_code == 200 and own.headers["cache-control"] == "private, no-store"
 
     r = await client.post(f"/api/v1/posts/{pid}/publish", headers=coord)
     assert r.status_code == 200 and r.json()["status"] == "published"
@@ -345,6 +347,27 @@ async def test_draft_hidden_then_published_everywhere(client, actors, app):
         "post.create", "post.photo_add", "post.attachment_add", "post.publish",
         "post.unpublish", "post.delete",
     ]  # fmt: skip
+
+
+async def test_size_limits(client, actors, monkeypatch):
+    p = await _report(client, actors)
+    coord = actors["coordinator"].headers
+    monkeypatch.setattr(posts, "MAX_PDF_BYTES", 100)
+    r = await client.post(
+        f"/api/v1/posts/{p['id']}/attachments",
+        files={"file": ("stor.pdf", PDF + b"%" * 200, "application/pdf")},
+        headers=coord,
+    )
+    assert r.status_code == 422 and r.json()["field"] == "file" and "20 MB" in r.json()["detail"]
+    monkeypatch.setattr(photos, "MAX_BYTES", 100)
+    r = await client.post(
+        f"/api/v1/posts/{p['id']}/photos",
+        files={"file": ("stort.jpg", jpeg(), "image/jpeg")},
+        data={"alt": "Et bilde"},
+        headers=coord,
+    )
+    assert r.status_code == 422 and r.json()["field"] == "file"
+    assert await PostAttachment.count().where(PostAttachment.post == int(p["id"])) == 0
 
 
 async def test_network_news_and_editors(client, actors):
@@ -443,6 +466,9 @@ async def test_the_editor_pages(app, actors):
         editor = await c.get(edit)
         assert 'alt="Rød firkant"' in unescape(editor.text)
         assert await PostPhoto.count().where(PostPhoto.post == int(pid)) == 1
+        dashboard = await c.get("/coordinator")
+        assert f'href="/news/{pid}/edit"' in dashboard.text  # the draft is listed there
+        assert f"/coordinator/posts/new?gathering={gid}" not in dashboard.text
         saved = await c.post(
             edit, data={**form, "body": "Ny tekst", "action": "save"}, headers=ORIGIN
         )

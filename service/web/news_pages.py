@@ -110,8 +110,8 @@ async def gathering_section(viewer: Viewer, gathering: Any) -> dict[str, Any]:
 
 
 async def dashboard_section(user: CurrentUser, held: list[GatheringOut]) -> dict[str, Any]:
-    """Context for templates/news/_dashboard_section.html: held gatherings without a
-    report yet (the coordinator dashboard)."""
+    """Context for templates/news/_dashboard_section.html (the coordinator dashboard):
+    held gatherings without a report yet, and the drafts of reports and news."""
     since = now() - RECENT
     out = []
     for g in held:
@@ -119,7 +119,11 @@ async def dashboard_section(user: CurrentUser, held: list[GatheringOut]) -> dict
             continue
         if posts.may_edit(user, g.network) and await posts.report_for(g.id) is None:
             out.append(g)
-    return {"reports_missing": out[:8]}
+    mine = await posts.list_posts(user, "", limit=50, with_files=False)
+    return {
+        "reports_missing": out[:8],
+        "post_drafts": [p for p in mine.items if p.status == "draft"][:10],
+    }
 
 
 # --- the news list and a post ---------------------------------------------------------------
