@@ -484,6 +484,25 @@ async def _anon(app: Any) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
 
 
+async def test_no_report_form_before_the_gathering_ends(app, actors):
+    from news_support import future_gathering
+
+    gid = await future_gathering(actors["coordinator"])
+    c = await browser(app, actors["coordinator"].email)
+    async with aclosing(c):
+        page = await c.get(f"/gatherings/{gid}")
+        assert "/coordinator/posts/new?gathering=" not in page.text
+        form = await c.get(f"/coordinator/posts/new?gathering={gid}")
+        assert form.status_code == 200 and 'data-color="danger"' in form.text
+        r = await c.post(
+            "/coordinator/posts/new",
+            data={"gathering": gid, "title": "For tidlig", "body": "x", "action": "save"},
+            headers=ORIGIN,
+        )
+        assert r.status_code == 409 and 'data-color="danger"' in r.text
+    assert await posts.report_for(gid) is None
+
+
 async def test_others_cannot_use_the_editor(app, actors):
     gid = await held_gathering(actors["coordinator"])
     me = await user_of(actors["coordinator"])

@@ -4,6 +4,7 @@ everyone. One report per gathering, written once the gathering has ended."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
@@ -470,7 +471,8 @@ async def add_photo(
         raise Invalid("The alt text may be at most 300 characters", field="alt")
     if len(caption) > MAX_CAPTION:
         raise Invalid("The caption may be at most 500 characters", field="caption")
-    photo = photo_files.process(body, "file")
+    # Decoding and resizing take a moment for a large photo: off the event loop.
+    photo = await asyncio.to_thread(photo_files.process, body, "file")
     async with atomic():
         row = await _locked(user, post_id)
         count = await PostPhoto.count().where(PostPhoto.post == row["id"])

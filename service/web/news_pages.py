@@ -29,7 +29,7 @@ from service.gatherings import service as gatherings
 from service.gatherings.schemas import GatheringOut
 from service.lib import i18n
 from service.lib.clock import now, parse_when
-from service.lib.errors import DomainError, Invalid
+from service.lib.errors import Conflict, DomainError, Invalid
 from service.lib.i18n import N_
 from service.networks import service as networks
 from service.news import photos as photo_files
@@ -329,8 +329,17 @@ async def new_post_page(
             if posts.may_edit(user, g["network.slug"]):
                 return Redirect(f"/news/{existing['id']}/edit", status_code=303)
     context = await _new_context(signed_in_viewer, user, form, settings)
-    if context["g"] is not None:
-        form.title = _("Report: {title}").format(title=context["g"].title)
+    g = context["g"]
+    if g is not None:
+        form.title = _("Report: {title}").format(title=g.title)
+        if g.status not in posts.REPORTABLE:
+            form.problem = Conflict("Only a gathering that took place gets a report").message()
+        elif parse_when(g.ends_at, "ends_at") > now():
+            ends = parse_when(g.ends_at, "ends_at")
+            form.problem = Conflict(
+                "The report is written once the gathering has ended ({ends})",
+                params={"ends": ends},
+            ).message()
     return Template("news/new.html", context=context)
 
 
