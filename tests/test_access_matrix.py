@@ -316,6 +316,60 @@ MATRIX: dict[str, Case] = {
         lambda: {"gathering": "{published}", "lines": [{"kind": "night_allowance", "nights": 1}]},
     ),
     "POST /api/v1/me/calendar/reset": Case("/api/v1/me/calendar/reset", signed_in(200)),
+    # --- invitation campaigns (service.campaigns): admins write, send and close; the
+    # campaign's networks' coordinators read theirs and select/decline; replies need no
+    # account; tests/test_campaigns.py checks the rest ---
+    "POST /api/v1/campaigns": Case(
+        "/api/v1/campaigns",
+        only({"admin": 201}),
+        lambda: {
+            "title": "Matrisekampanje",
+            "networks": ["agder-rogaland"],
+            "letters": [{"language": "nb", "subject": "Invitasjon", "body": "Brev"}],
+        },
+    ),
+    "GET /api/v1/campaigns": Case(
+        "/api/v1/campaigns", only({"coordinator": 200, "other_coordinator": 200, "admin": 200})
+    ),
+    "GET /api/v1/campaigns/{campaign_id}": Case(
+        "/api/v1/campaigns/{campaign}",
+        only({"coordinator": 200, "other_coordinator": 404, "admin": 200}),
+    ),
+    "PATCH /api/v1/campaigns/{campaign_id}": Case(
+        "/api/v1/campaigns/{campaign_draft}", only({"admin": 200}), lambda: {"title": "Ny"}
+    ),
+    "POST /api/v1/campaigns/{campaign_id}/send": Case(
+        "/api/v1/campaigns/{campaign}/send",
+        only({"admin": 200}),  # sent already: nothing new
+    ),
+    "POST /api/v1/campaigns/{campaign_id}/close": Case(
+        "/api/v1/campaigns/{campaign_to_close}/close", only({"admin": 200})
+    ),
+    "GET /api/v1/campaigns/{campaign_id}/recipients": Case(
+        "/api/v1/campaigns/{campaign}/recipients",
+        only({"coordinator": 200, "other_coordinator": 404, "admin": 200}),
+    ),
+    "POST /api/v1/campaigns/{campaign_id}/recipients/{recipient_id}/select": Case(
+        "/api/v1/campaigns/{campaign}/recipients/{recipient_to_select}/select",
+        only({"coordinator": 200, "other_coordinator": 404, "admin": 200}),  # once; then 200
+        lambda: {},
+    ),
+    "POST /api/v1/campaigns/{campaign_id}/recipients/{recipient_id}/decline": Case(
+        "/api/v1/campaigns/{campaign}/recipients/{recipient_to_decline}/decline",
+        only({"coordinator": 200, "other_coordinator": 404, "admin": 200}),
+        lambda: {"reason": "Fullt"},
+    ),
+    "POST /api/v1/replies/{token}": Case(
+        "/api/v1/replies/{reply_token}",
+        everyone(200),  # the link is the credential; the same reply again changes nothing
+        lambda: {
+            "wants": True,
+            "network": "agder-rogaland",
+            "contact_name": "Matrise Kontakt",
+            "contact_email": "matrise.kontakt@example.no",
+            "contact_role": "Leder",
+        },
+    ),
     # --- annual statistics (service.statistics): coordinators (their networks), finance
     # and admins; tests/test_statistics.py checks the figures and another network's 403 ---
     "GET /api/v1/statistics": Case(
@@ -385,6 +439,7 @@ async def places(actors) -> dict[str, str]:
         **await _claims(actors),
         "pending_to_confirm": await _pending_account(),
         "pending_to_discard": await _pending_account(),
+        **await _campaign_places(actors),
         **await _news_places(actors),
     }
 
@@ -566,3 +621,79 @@ async def test_access(route, client, actors, places):
         for role, code in results.items()
     }
     assert got == case.expect
+
+
+async def _campaign_places(actors: Any) -> dict[str, str]:
+    """A draft, a sent campaign (to a county of its own in the coordinator's network) with
+    replies to select and decline and a reply link, and one to close (service.campaigns)."""
+    from test_campaigns import new_region, token_of
+
+    from service.accounts.service import load_user
+    from service.campaigns import service as campaigns
+    from service.campaigns.schemas import CampaignIn, LetterIn, ReplyIn
+    from service.db.tables import CampaignRecipient
+    from tasks.queue import install, uninstall
+
+    class Held:  # the letters stay queued while their links are read
+        mode = "held"
+
+        def submit(self, outbox_id: int) -> None:
+            pass
+
+        async def status(self) -> dict[str, Any]:
+            return {"mode": self.mode, "ok": True}
+
+    admin = await load_user(actors["admin"].id)
+    assert admin is not None
+    region = await new_region(3, nynorsk=0, without_address=0)
+
+    def body() -> CampaignIn:
+        return CampaignIn(
+            title="Matrisekampanje",
+            networks=["agder-rogaland"],
+            counties=[region["county"]],
+            letters=[LetterIn("nb", "Invitasjon", "Brev")],
+        )
+
+    held = Held()
+    install(held)
+    try:
+        draft = await campaigns.create_campaign(admin, body())
+        sent = await campaigns.create_campaign(admin, body())
+        await campaigns.send(admin, sent.id, "http://t")
+        closing = await campaigns.create_campaign(admin, body())
+        await campaigns.send(admin, closing.id, "http://t")
+        tokens = [await token_of(sent.id, m["email"]) for m in region["municipalities"]]
+    finally:
+        uninstall(held)
+    ids = []
+    for token in tokens[:2]:
+        await campaigns.submit_reply(
+            token,
+            ReplyIn(
+                wants=True,
+                network="agder-rogaland",
+                contact_name="Matrise",
+                contact_email=f"matrise.{uuid.uuid4().hex[:6]}@example.no",
+                contact_role="Leder",
+            ),
+            "http://t",
+        )
+        rec = (
+            await CampaignRecipient.select(CampaignRecipient.id)
+            .where(
+                CampaignRecipient.token_hash
+                == __import__("hashlib").sha256(token.encode()).hexdigest()
+            )
+            .first()
+        )
+        assert rec is not None
+        ids.append(rec["id"])
+    return {
+        "campaign": str(sent.id),
+        "campaign_draft": str(draft.id),
+        "campaign_to_close": str(closing.id),
+        "recipient_to_select": str(ids[0]),
+        "recipient_to_decline": str(ids[1]),
+        "reply_token": tokens[2],
+    }
