@@ -516,3 +516,11 @@ async def test_others_cannot_use_the_editor(app, actors):
             r = await c.post(f"/news/{p.id}/publish", headers=ORIGIN)
             assert r.status_code in (403, 404)
     assert (await posts.detail(me, p.id, "")).status == "draft"
+    c = await browser(app, actors["coordinator"].email)
+    async with aclosing(c):
+        asked = await c.post(f"/news/{p.id}/delete", headers=ORIGIN)
+        assert asked.status_code == 200 and 'name="confirm" value="1"' in asked.text
+        assert await posts.report_for(gid) is not None  # only asked
+        gone = await c.post(f"/news/{p.id}/delete", data={"confirm": "1"}, headers=ORIGIN)
+        assert gone.status_code == 303 and gone.headers["location"] == "/coordinator"
+    assert await posts.report_for(gid) is None

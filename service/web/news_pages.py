@@ -615,10 +615,17 @@ async def unpublish_submit(
 
 @post("/news/{post_id:str}/delete", status_code=303)
 async def delete_submit(
+    request: Request[Any, Any, Any],
     post_id: FromPath[str],
     signed_in_viewer: NamedDependency[Viewer],
     settings: NamedDependency[Settings],
 ) -> Response[Any]:
+    await posts.editable_row(_editor_user(signed_in_viewer), post_id)
+    if (await request.form()).get("confirm") != "1":  # first ask, on the editor itself
+        template = await _editor(signed_in_viewer, post_id, settings)
+        assert template.context is not None
+        template.context["confirm_delete"] = True
+        return template
     try:
         await posts.delete_draft(_editor_user(signed_in_viewer), post_id)
     except DomainError as exc:

@@ -155,8 +155,23 @@ def test_the_news_pages_pass_axe_at_both_widths(new_page, server: Server, lang: 
         page.get_by_role("button", name=exactly("Save", lang)).first.click()
         expect(page.locator("#error-title")).to_have_text(t("Write a title", lang))
 
+    draft = server.api(COORDINATOR).post(
+        "/api/v1/posts",
+        json={"network": "agder-rogaland", "title": f"Utkast {lang}", "body": "Tekst."},
+    )
+    assert draft.status_code == 201, draft.text
+
+    def confirm_delete() -> None:
+        page.goto(f"/news/{draft.json()['id']}/edit")
+        with page.expect_navigation():
+            page.get_by_role("button", name=exactly("Delete the draft", lang)).click()
+        expect(
+            page.get_by_role("button", name=exactly("Yes, delete the draft", lang))
+        ).to_be_visible()
+
     for name, go in (
         ("news-editor", lambda: page.goto(f"/news/{pid}/edit")),
+        ("news-delete-confirm", confirm_delete),
         ("news-editor-preview", preview),
         ("news-editor-error", refused),
         ("news-new", lambda: page.goto("/coordinator/posts/new?network=agder-rogaland")),
