@@ -134,6 +134,8 @@ def test_the_news_pages_pass_axe_at_both_widths(new_page, server: Server, lang: 
         ("news-list", "/news"),
         ("news-post", f"/news/{pid}"),
         ("news-network", "/networks/agder-rogaland"),
+        ("news-gathering", f"/gatherings/{gid}"),
+        ("news-home", "/"),
     ]
     problems = []
     for name, path in visits:
