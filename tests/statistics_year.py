@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from service.db.tables import (
@@ -37,7 +37,7 @@ from service.lib.clock import OSLO
 
 
 def oslo(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
-    return datetime(year, month, day, hour, minute, tzinfo=OSLO)
+    return datetime(year, month, day, hour, minute, tzinfo=OSLO).astimezone(UTC)
 
 
 @dataclass
@@ -225,11 +225,16 @@ async def build(year: int) -> Year:
     return y
 
 
-async def person(roles: list[str], municipality: str | None = "4204") -> dict[str, Any]:
-    """A signed-in test user with an API token: {"id", "email", "headers"}."""
+async def person(
+    roles: list[str], municipality: str | None = "4204", language: str = "nb"
+) -> dict[str, Any]:
+    """A signed-in test user with an API token: {"id", "email", "headers"}; pages speak
+    the user's language."""
     from service.accounts import service as accounts
+    from service.db.tables import User
 
     email = f"stat.{uuid.uuid4().hex[:10]}@example.no"
     uid = await accounts.create_user(email, "Statistikk Person", municipality, roles, "tests")
+    await User.update({User.language: language}).where(User.id == uid)
     token = await accounts.create_api_token(uid, "tests", "tests")
     return {"id": uid, "email": email, "headers": {"Authorization": f"Bearer {token['token']}"}}

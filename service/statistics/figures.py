@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -261,7 +261,9 @@ def parse_year(raw: str | None) -> int:
 
 
 def _year_bounds(year: int) -> tuple[datetime, datetime]:
-    return datetime(year, 1, 1, tzinfo=OSLO), datetime(year + 1, 1, 1, tzinfo=OSLO)
+    """The Oslo year as UTC instants (both engines compare those the same way)."""
+    lo = datetime(year, 1, 1, tzinfo=OSLO).astimezone(UTC)
+    return lo, datetime(year + 1, 1, 1, tzinfo=OSLO).astimezone(UTC)
 
 
 async def years_with_activity(user: CurrentUser) -> list[int]:
@@ -346,7 +348,9 @@ async def compute(
                 "No network with slug {slug!r}", field="network", params={"slug": network}
             )
         if not any(r["slug"] == network for r in networks):
-            raise Forbidden("You see the statistics of the networks you coordinate only")
+            raise Forbidden(
+                "You see the statistics of the networks you coordinate only", field="network"
+            )
         networks = [r for r in networks if r["slug"] == network]
     county_rows = await counties()
     county_by_id = {r["id"]: r for r in county_rows}
@@ -364,6 +368,7 @@ async def compute(
     gatherings = (
         await Gathering.select(
             Gathering.id,
+            Gathering.starts_at,
             Gathering.network,
             Gathering.capacity,
             Gathering.waitlist_peak,
@@ -379,6 +384,7 @@ async def compute(
         if network_ids
         else []
     )
+    gatherings = [g for g in gatherings if g["starts_at"].astimezone(OSLO).year == year]
     by_gathering = {g["id"]: g for g in gatherings}
     gids = list(by_gathering)
     regs = (
