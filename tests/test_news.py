@@ -71,6 +71,18 @@ def test_markdown_is_sanitised():
     assert 'href="https://evil.example/x.png"' in html  # an image is only a link
 
 
+def test_bare_addresses_become_links_and_scripts_do_not():
+    html = render(
+        "Les mer på https://www.helsedirektoratet.no/ eller www.ks.no. javascript:alert(1)"
+    )
+    assert (
+        '<a href="https://www.helsedirektoratet.no/" rel="noopener nofollow">'
+        "https://www.helsedirektoratet.no/</a>" in html
+    )
+    assert '<a href="http://www.ks.no" rel="noopener nofollow">www.ks.no</a>' in html
+    assert 'href="javascript' not in html
+
+
 def test_a_real_report_renders():
     text = (
         "Tolv kommuner var samlet i Kristiansand.\n\n## Programmet\n\n"

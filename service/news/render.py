@@ -40,7 +40,8 @@ def _image_as_link(self: Any, tokens: Any, idx: int, options: Any, env: Any) -> 
 
 
 def _parser() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+    md = MarkdownIt("commonmark", {"html": False, "linkify": True})
+    md.enable(["table", "strikethrough", "linkify"])
     md.core.ruler.push("samling_headings", _shift_headings)
     md.add_render_rule("image", _image_as_link)
     return md
