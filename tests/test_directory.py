@@ -123,3 +123,13 @@ async def test_consent_on_my_page(app) -> None:
 async def test_a_participant_has_no_directory_fields(client, actors) -> None:
     page = await client.get("/me", headers=actors["participant"].headers)
     assert 'name="listed"' not in page.text
+
+
+async def test_an_admin_sees_the_phone_and_the_consent(client, actors) -> None:
+    _email, uid, headers = await coordinator("Adminsett")
+    await client.patch("/api/v1/me", json={"phone": "41234567", "listed": True}, headers=headers)
+    page = await client.get(f"/admin/users/{uid}", headers=actors["admin"].headers)
+    assert page.status_code == 200
+    text = seen(page)
+    assert 'href="tel:+4741234567"' in page.text and "+47 412 34 567" in text
+    assert "I den offentlige oversikten over koordinatorer</dt><dd>Ja</dd>" in page.text

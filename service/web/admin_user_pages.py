@@ -20,6 +20,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from service.accounts import admin, service
+from service.documents.directory import phone_text
 from service.lib import labels
 from service.lib.errors import DomainError, NotFound
 from service.lib.i18n import N_, gettext
@@ -212,6 +213,8 @@ async def _user_template(
             "choices": choices,
             "chosen": set(person.roles if chosen is None else chosen),
             "activity": await admin.activity(person.id),
+            "contact": await service.contact_of(person.id),  # phone, directory consent
+            "phone_text": phone_text,
             "errors": errors or {},
         },
         status_code=status_code,
