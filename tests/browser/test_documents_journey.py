@@ -188,6 +188,7 @@ def test_the_document_pages_pass_axe_at_both_widths(new_page, server: Server, la
         ("documents-document", f"/documents/{doc_id}"),
         ("directory", "/coordinators"),
         ("network-with-documents", f"/networks/{NETWORK}"),
+        ("me-directory-consent", "/me"),  # a coordinator's phone and directory consent
     ]
     problems = []
     for name, go in visits:
