@@ -39,6 +39,7 @@ SECTIONS = (
     ("/admin/networks", N_("Networks and counties")),
     ("/admin/municipalities", N_("Municipalities")),
     ("/admin/import", N_("Import municipalities")),
+    ("/admin/campaigns", N_("Invitation campaigns")),
     ("/admin/mail", N_("Mail")),
     ("/admin/audit", N_("Audit log")),
 )
