@@ -114,11 +114,13 @@ async def test_an_admin_finds_adds_and_makes_a_coordinator_who_then_sees_the_das
             assert "Rollene er lagret." in text(shown)
             assert nav_links((await person.get("/")).text) == [
                 "/",
+                "/news",
                 "/me",
                 "/claims",
                 "/me/calendar",
                 "/coordinator",
                 "/review",
+                "/statistics",
             ]
             # An unknown role is refused next to the roles, and nothing changes.
             refused = await b.post(
