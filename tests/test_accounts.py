@@ -620,10 +620,15 @@ async def test_admin_creates_and_lists_users(app, browser, actors):
     assert users[email]["active"] is True
     assert bad not in users
 
-    # The new coordinator can sign in and is listed for the network.
+    # The new coordinator can sign in, and is shown as the network's contact once they
+    # agree to be listed (not before).
     async with new_browser(app) as b:
         assert (await sign_in(b, email)).status_code == 303
         assert (await b.get("/api/v1/me")).json()["roles"] == ["coordinator:nord"]
+        nord = (await browser.get("/api/v1/networks/nord")).json()
+        assert email not in {c["email"] for c in nord["coordinators"]}
+        r = await b.patch("/api/v1/me", json={"listed": True})
+        assert r.status_code == 200, r.text
     nord = (await browser.get("/api/v1/networks/nord")).json()
     assert email in {c["email"] for c in nord["coordinators"]}
 

@@ -53,13 +53,15 @@ async def _member_counts() -> dict[int, int]:
 
 
 async def _coordinators(network_ids: list[int]) -> dict[int, list[CoordinatorOut]]:
-    """Active coordinators of each network, by name."""
+    """Active coordinators of each network who agreed to be listed (User.listed), by name:
+    the networks' public contacts, as in the coordinator directory."""
     rows = await (
         RoleGrant.select(RoleGrant.network, RoleGrant.user.name, RoleGrant.user.email)
         .where(
             (RoleGrant.role == "coordinator")
             & RoleGrant.network.is_in(network_ids or [-1])
             & (RoleGrant.user.active == True)  # noqa: E712
+            & (RoleGrant.user.listed == True)  # noqa: E712
         )
         .order_by(RoleGrant.user.name)
     )
