@@ -96,7 +96,7 @@ async def test_the_charts_are_inline_svg_with_a_title_and_a_description(client, 
     assert "style=" not in html  # the CSP allows no inline style
     assert "<script>" not in html
     # the longest bar is the largest value: A's 30 places
-    assert 'width="290.0"' in svgs[0]
+    assert 'width="230.0"' in svgs[0]
 
 
 async def test_in_english_and_nynorsk(client, actors):

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-WIDTH = 400  # viewBox width
-BAR_SPACE = 290  # the longest bar; the rest of the width holds its value
+WIDTH = 340  # viewBox width: about 1:1 on a phone, so the text stays readable
+BAR_SPACE = 230  # the longest bar; the rest of the width holds its value
 LABEL_H = 20
 BAR_H = 14
 GAP = 14
 LEGEND_H = 28
-MAX_LABEL = 48
+MAX_LABEL = 44
 
 
 @dataclass
