@@ -606,6 +606,26 @@ async def test_a_campaign_end_to_end_letters_reply_page_coordinators_selection_s
             assert page.status_code == 200
             assert f'value="{contact}"' in page.text
             assert f'value="{nb_muni["number"]}" selected' in page.text
+            # The selected contact signs up (an address outside the municipality's
+            # domains) and is active at once: the network's selection approved them.
+            form = {"name": "Kari Kontakt", "email": contact, "municipality": nb_muni["number"]}
+            r = await visitor.post("/signup", data=form, headers={"Origin": "http://testserver"})
+            assert r.status_code == 200, r.text[:400]
+
+            def confirm(sink: Any) -> list[Any]:
+                return [m for m in sink.to(contact) if "/auth/login?token=" in _text(m.message)]
+
+            await smtp_sink.wait_for(lambda s: bool(confirm(s)))
+            link = re.search(
+                r"https?://\S+/auth/login\?token=\S+", _text(confirm(smtp_sink)[0].message)
+            )
+            assert link
+            from mail_fixtures import follow_link
+
+            r = await follow_link(visitor, link.group(0))
+            assert r.status_code == 303, r.text[:400]
+            me = (await visitor.get("/api/v1/me")).json()
+            assert me["email"] == contact and me["municipality"] == nb_muni["number"]
     assert (await membership_of(nb_muni["number"]))["status"] == "member"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,6 +12,7 @@ from service.accounts.identity import CurrentUser
 from service.accounts.secrets import hash_secret, new_secret
 from service.db.tables import (
     ApiToken,
+    CampaignRecipient,
     LoginToken,
     Municipality,
     MunicipalityDomain,
@@ -410,6 +412,22 @@ async def _domain_matches(user_row: dict[str, Any]) -> bool:
     )
 
 
+async def _selected_contact(user_row: dict[str, Any]) -> bool:
+    """The person a network selected from an invitation's replies: the contact the
+    municipality named, signing up for that municipality (the selection approved them)."""
+    if user_row["municipality"] is None:
+        return False
+    rows = await CampaignRecipient.select(CampaignRecipient.reply).where(
+        (CampaignRecipient.municipality == user_row["municipality"])
+        & (CampaignRecipient.status == "selected")
+    )
+    for r in rows:
+        reply = json.loads(r["reply"]) if isinstance(r["reply"], str) else r["reply"]
+        if isinstance(reply, dict) and reply.get("contact_email", "") == user_row["email"]:
+            return True
+    return False
+
+
 async def approvers_of(municipality: int | None) -> list[dict[str, Any]]:
     """Active admins and coordinators of networks the municipality is a member of (an
     "interest" a participant expressed is not enough)."""
@@ -475,11 +493,18 @@ async def consume_link(secret: str, base_url: str) -> tuple[str, int | None]:
             return "login", int(user["id"])
         if user["approved_at"] is not None:  # deactivated: only an admin reactivates it
             raise NotFound("This account is not active")
-        if await _domain_matches(user):
+        by = (
+            "domain"
+            if await _domain_matches(user)
+            else "campaign"
+            if await _selected_contact(user)
+            else None
+        )
+        if by is not None:
             await User.update(
                 {User.active: True, User.approved_at: now(), User.last_login_at: now()}
             ).where(User.id == user["id"])
-            await record(user["email"], "user.activate", "user", user["id"], after={"by": "domain"})
+            await record(user["email"], "user.activate", "user", user["id"], after={"by": by})
             return "activated", int(user["id"])
         muni = (
             await Municipality.select(Municipality.name)
