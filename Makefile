@@ -48,7 +48,7 @@ $(VENDOR)/.built: package.json package-lock.json
 messages: $(VENV)/.installed
 	flock $(LOCALE)/.lock sh -c '$(BIN)/pybabel extract -F babel.cfg --add-location=file \
 	  --sort-by-file -k N_ -k pgettext:1c,2 -k npgettext:1c,2,3 -k DomainError -k BadInput \
-	  -k Invalid -k NotFound -k Forbidden -k Conflict -k TooManyRequests -w 100 -o $(LOCALE)/messages.pot . && \
+	  -k Invalid -k Expired -k NotFound -k Forbidden -k Conflict -k TooManyRequests -w 100 -o $(LOCALE)/messages.pot . && \
 	  $(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -D messages \
 	  -w 100 -i $(LOCALE)/messages.pot -d $(LOCALE)'
 	$(MAKE) --no-print-directory $(MO_FILES)

@@ -15,7 +15,14 @@ from html import unescape
 from typing import Any
 
 from conftest import new_browser
-from test_campaigns import NETWORK, membership_of, new_region, tag, token_of
+from test_campaigns import (  # noqa: F401 (an autouse fixture)
+    NETWORK,
+    membership_of,
+    new_region,
+    regions_leave_the_network,
+    tag,
+    token_of,
+)
 from test_web_pages import assert_page, signed_in, text
 
 from service.db.tables import Campaign, CampaignRecipient, Municipality

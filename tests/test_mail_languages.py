@@ -32,6 +32,8 @@ FOOTER = {
     "en": "This e-mail was sent automatically by Samling. Replies are not read.",
 }
 GREETING = {"nb": "Hei Åse Øyen,", "nn": "Hei Åse Øyen,", "en": "Hello Åse Øyen,"}
+# An invitation is a letter to a municipality ("name"), addressed as a letter is.
+LETTER_GREETING = {"nb": "Til Åse Øyen", "nn": "Til Åse Øyen", "en": "To Åse Øyen"}
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -41,8 +43,9 @@ def test_every_kind_renders_in_every_language(kind: str, lang: str) -> None:
     assert subject.strip() and text.strip() and html.strip()
     for part in (subject, text, html):
         assert "%(" not in part and "{{" not in part and "{%" not in part
-    assert text.startswith(GREETING[lang] + "\n\n")
-    assert GREETING[lang] in html
+    greeting = (LETTER_GREETING if kind == "campaign_letter" else GREETING)[lang]
+    assert text.startswith(greeting + "\n\n")
+    assert greeting in html
     assert FOOTER[lang] in text and FOOTER[lang] in html
     assert f'<html lang="{lang}">' in html
     assert f"<title>{escape(subject, quote=False)}</title>" in html
