@@ -94,7 +94,7 @@ async def _demo() -> None:
     if await _pending_migrations():
         raise CliError("the database is not migrated; run `samling migrate` first")
     created = await load_demo()
-    print("demo data: " + ", ".join(f"{v} new {k}" for k, v in created.items()))
+    print("demo data: " + ", ".join(f"{v} new {k.replace('_', ' ')}" for k, v in created.items()))
 
 
 async def _import_municipalities(path: Path, raw: bytes) -> None:
