@@ -28,7 +28,9 @@ CHROMIUM = Path("/usr/bin/chromium")
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "tests" / "artifacts" / "screenshots"
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-LANGS = ("nb", "nn", "en")
+# The axe sweeps run in every language on SQLite and in bokmål on PostgreSQL: a page's
+# words and layout do not depend on the engine, its data does (make test runs both).
+LANGS = ("nb", "nn", "en") if os.environ.get("SAMLING_TEST_DB", "sqlite") == "sqlite" else ("nb",)
 # Accept-Language the browser sends for a page language (the cookie and the account win).
 LOCALES = {"nb": "nb-NO", "nn": "nn-NO", "en": "en-GB"}
 
@@ -53,6 +55,9 @@ class Server:
     env: dict[str, str]
     sink: Sink
     _clients: dict[str, httpx.Client] = field(default_factory=dict)
+    # Each address's session cookies once signed in, so that a person signs in once and
+    # stays signed in, as in a browser (and the login-link rate limits are not hit).
+    _sessions: dict[str, list[Any]] = field(default_factory=dict)
 
     @staticmethod
     def samling_bin() -> Path:
@@ -236,7 +241,23 @@ def link_in(mail: EmailMessage, server: Server, path: str = "/") -> str:
 
 
 def sign_in(page: Any, server: Server, address: str, link: str | None = None) -> None:
-    """Open a one-time link (asked for by mail unless given) and press its one button."""
+    """Open a one-time link (asked for by mail unless given) and press its one button.
+    Without a link, a person already signed in once this session keeps their session
+    (unless it has ended: signed out, or deactivated), and lands on the front page."""
+    if link is None and address in server._sessions:
+        page.context.add_cookies(server._sessions[address])
+        page.goto("/")
+        if page.locator('form[action="/logout"]').count() == 1:
+            return
+        page.context.clear_cookies()
+        del server._sessions[address]
+    _sign_in_by_link(page, server, address, link)
+    from service.accounts.middleware import SESSION_COOKIE
+
+    server._sessions[address] = [c for c in page.context.cookies() if c["name"] == SESSION_COOKIE]
+
+
+def _sign_in_by_link(page: Any, server: Server, address: str, link: str | None) -> None:
     page.goto(link or server.login_link(address))
     buttons = page.locator("main").get_by_role("button")
     assert buttons.count() == 1, f"the link page shows {buttons.count()} buttons, not one"
