@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from email.utils import parsedate_to_datetime
 from typing import Annotated, Any
 
 from litestar import Controller, HttpMethod, Request, get, post, route
@@ -16,6 +14,7 @@ from service.accounts.secrets import hash_secret
 from service.calendar import feeds, personal
 from service.gatherings import service as gatherings
 from service.lib import i18n
+from service.lib.conditional import not_modified
 from service.lib.errors import NotFound
 from service.settings import Settings
 
@@ -54,30 +53,11 @@ def _respond(request: Request[Any, Any, Any], feed: feeds.Feed, private: bool) -
     ]
     if private:
         headers.append((b"referrer-policy", b"no-referrer"))
-    if _not_modified(request.scope["headers"], feed):
+    if not_modified(request.scope["headers"], feed.etag, feed.last_modified):
         return FeedResponse(304, headers, b"")
     headers.append((b"content-length", str(len(feed.body)).encode()))
     head = request.method == HttpMethod.HEAD
     return FeedResponse(200, headers, b"" if head else feed.body)
-
-
-def _not_modified(raw: Iterable[tuple[bytes, bytes]], feed: feeds.Feed) -> bool:
-    # The raw ASGI headers: a feed client polls often, so no header mapping is built.
-    inm = ims = None
-    for key, value in raw:
-        if key == b"if-none-match":
-            inm = value.decode("latin-1")
-        elif key == b"if-modified-since":
-            ims = value.decode("latin-1")
-    if inm is not None:
-        tags = {t.strip().removeprefix("W/") for t in inm.split(",")}
-        return feed.etag in tags or "*" in tags
-    if ims:
-        try:
-            return feed.last_modified <= parsedate_to_datetime(ims)
-        except (TypeError, ValueError):
-            return False
-    return False
 
 
 class CalendarController(Controller):

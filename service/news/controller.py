@@ -3,8 +3,6 @@ feeds /news.atom and /networks/{slug}/news.atom."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from email.utils import parsedate_to_datetime
 from typing import Annotated, Any
 
 import msgspec
@@ -17,6 +15,7 @@ from litestar.params import Body, FromPath, JSONBody, QueryParameter
 from service.accounts.controller import me_of
 from service.accounts.guards import current_user, signed_in
 from service.lib import i18n
+from service.lib.conditional import not_modified
 from service.networks import service as networks
 from service.news import feeds, photos, posts
 from service.news.schemas import AttachmentOut, PhotoOut, PostIn, PostOut, PostPatch
@@ -190,24 +189,6 @@ class PostController(Controller):
 # --- the Atom feeds --------------------------------------------------------------------
 
 
-def _not_modified(raw: Iterable[tuple[bytes, bytes]], feed: feeds.Feed) -> bool:
-    inm = ims = None
-    for key, value in raw:
-        if key == b"if-none-match":
-            inm = value.decode("latin-1")
-        elif key == b"if-modified-since":
-            ims = value.decode("latin-1")
-    if inm is not None:
-        tags = {t.strip().removeprefix("W/") for t in inm.split(",")}
-        return feed.etag in tags or "*" in tags
-    if ims:
-        try:
-            return feed.last_modified <= parsedate_to_datetime(ims)
-        except (TypeError, ValueError):
-            return False
-    return False
-
-
 def feed_response(request: Request[Any, Any, Any], feed: feeds.Feed) -> Response[bytes]:
     headers = {
         "ETag": feed.etag,
@@ -215,7 +196,7 @@ def feed_response(request: Request[Any, Any, Any], feed: feeds.Feed) -> Response
         "Cache-Control": "public, max-age=300",
         "X-Content-Type-Options": "nosniff",
     }
-    if _not_modified(request.scope["headers"], feed):
+    if not_modified(request.scope["headers"], feed.etag, feed.last_modified):
         return Response(b"", status_code=304, headers=headers, media_type=ATOM_TYPE)
     head = request.method == HttpMethod.HEAD
     return Response(b"" if head else feed.body, headers=headers, media_type=ATOM_TYPE)
