@@ -689,6 +689,12 @@ async def _campaign_places(actors: Any) -> dict[str, str]:
         )
         assert rec is not None
         ids.append(rec["id"])
+    # The test county stops covering the network: other tests find the demo's counties.
+    from service.db.tables import County, NetworkCounty
+
+    county = await County.select(County.id).where(County.number == region["county"]).first()
+    if county is not None:
+        await NetworkCounty.delete().where(NetworkCounty.county == county["id"])
     return {
         "campaign": str(sent.id),
         "campaign_draft": str(draft.id),
